@@ -1,0 +1,36 @@
+#include "cli_common.h"
+
+#include "ganvas/core/runtime.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+
+namespace ganvas::cli {
+
+void add_runtime_flags(CLI::App* command, RuntimeFlags& flags) {
+    command->add_option("--threads", flags.threads, "intra-op threads (default: all cores)")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--device", flags.device, "cpu, cuda or cuda:N")->capture_default_str();
+    command->add_flag("--no-channels-last", flags.no_channels_last,
+                      "keep NCHW tensors (channels-last is faster with oneDNN)");
+}
+
+Placement apply_runtime_flags(const RuntimeFlags& flags) {
+    Placement placement;
+    placement.device = parse_device(flags.device);
+    placement.channels_last = !flags.no_channels_last;
+    const int threads = configure_threads(flags.threads);
+    const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+    spdlog::debug("threads {}, device {}, BLAS {} (OPENBLAS_CORETYPE={})", threads, placement.device.str(),
+                  loaded_blas_library(), coretype ? coretype : "unset");
+    return placement;
+}
+
+int& exit_status() {
+    static int status = 0;
+    return status;
+}
+
+}  // namespace ganvas::cli

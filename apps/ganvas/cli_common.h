@@ -1,0 +1,25 @@
+// Options every compute subcommand shares, and the mapping of them onto the library.
+#pragma once
+#include "ganvas/nn/placement.h"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace ganvas::cli {
+
+struct RuntimeFlags {
+    int threads = 0;
+    std::string device = "cpu";
+    bool no_channels_last = false;
+};
+
+void add_runtime_flags(CLI::App* command, RuntimeFlags& flags);
+
+// Sets threads, checks the device, logs what runs where; returns the placement for models.
+Placement apply_runtime_flags(const RuntimeFlags& flags);
+
+// Exit status of a subcommand that ran without throwing (set by its callback).
+int& exit_status();
+
+}  // namespace ganvas::cli

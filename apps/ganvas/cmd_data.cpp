@@ -1,0 +1,37 @@
+#include "commands.h"
+#include "ganvas/core/progress.h"
+#include "ganvas/data/synth.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace ganvas::cli {
+namespace {
+struct SynthFlags {
+    std::string out;
+    int64_t count = 1000;
+    int size = 64;
+    uint64_t seed = 1;
+};
+}  // namespace
+
+void register_data(CLI::App& app) {
+    auto* data = app.add_subcommand("data", "datasets");
+    data->require_subcommand(1);
+    auto flags = std::make_shared<SynthFlags>();
+    auto* synth = data->add_subcommand("synth", "write the embedded synthetic dataset (colors follow content)");
+    synth->add_option("--out", flags->out, "output folder")->required();
+    synth->add_option("--count", flags->count, "number of images")->capture_default_str();
+    synth->add_option("--size", flags->size, "image side in pixels")->capture_default_str();
+    synth->add_option("--seed", flags->seed, "seed (another seed gives other images)")->capture_default_str();
+    synth->callback([flags] {
+        Progress progress("synth", flags->count);
+        write_synth_dataset(flags->out, flags->count, flags->size, flags->seed,
+                            [&](int64_t done) { progress.update(done); });
+        progress.finish();
+        spdlog::info("wrote {} images to {}", flags->count, flags->out);
+    });
+}
+
+}  // namespace ganvas::cli

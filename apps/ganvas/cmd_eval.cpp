@@ -1,0 +1,55 @@
+#include "cli_common.h"
+#include "commands.h"
+#include "ganvas/core/atomic_file.h"
+#include "ganvas/core/checkpoint.h"
+#include "ganvas/core/error.h"
+#include "ganvas/data/image_folder.h"
+#include "ganvas/eval/evaluate.h"
+#include "ganvas/models/factory.h"
+
+#include <iostream>
+#include <memory>
+
+namespace ganvas::cli {
+namespace {
+
+struct EvalFlags {
+    RuntimeFlags runtime;
+    std::string checkpoint, data, split = "all", json;
+    SplitOptions split_options;
+    EvalOptions options;
+};
+
+void run(const EvalFlags& f) {
+    const Placement placement = apply_runtime_flags(f.runtime);
+    const Split split = parse_split(f.split);
+    auto loaded = load_checkpoint(f.checkpoint, ColorizerModel::kName);
+    auto model = load_model(loaded, placement);
+    auto files = list_split(f.data, split, f.split_options);
+    const auto result = evaluate_colorizer(static_cast<ColorizerModel&>(*model), files, f.options);
+    if (f.json == "-") {
+        std::cout << result.to_json().dump(2) << "\n";
+        return;
+    }
+    std::cout << result.table();
+    if (!f.json.empty()) write_file_atomic(f.json, result.to_json().dump(2) + "\n");
+}
+
+}  // namespace
+
+void register_eval(CLI::App& app) {
+    auto flags = std::make_shared<EvalFlags>();
+    auto* cmd = app.add_subcommand("eval", "PSNR, SSIM and colorfulness of a colorizer against baselines");
+    cmd->add_option("--checkpoint", flags->checkpoint, "checkpoint file or run folder")->required();
+    cmd->add_option("--data", flags->data, "folder of color images (searched recursively)")->required();
+    cmd->add_option("--split", flags->split, "train, val, test or all")->capture_default_str();
+    cmd->add_option("--val-ratio", flags->split_options.val_ratio, "as in training")->capture_default_str();
+    cmd->add_option("--size", flags->options.image_size, "evaluation size (default: the training size)");
+    cmd->add_option("--limit", flags->options.limit, "evaluate at most this many images");
+    cmd->add_option("--batch", flags->options.batch, "images per forward pass")->capture_default_str();
+    cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
+    add_runtime_flags(cmd, flags->runtime);
+    cmd->callback([flags] { run(*flags); });
+}
+
+}  // namespace ganvas::cli

@@ -1,0 +1,13 @@
+// Each subcommand registers its flags and callback on the root app.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace ganvas::cli {
+
+void register_train(CLI::App& app);
+void register_colorize(CLI::App& app);
+void register_eval(CLI::App& app);
+void register_data(CLI::App& app);
+void register_demo(CLI::App& app);
+
+}  // namespace ganvas::cli

@@ -1,0 +1,68 @@
+// ganvas: one binary, subcommands. Maps library errors to exit codes: 2 for usage errors,
+// 1 for failures, 128 + signal for an interrupted run.
+#include "cli_common.h"
+#include "commands.h"
+#include "ganvas/core/error.h"
+#include "ganvas/core/runtime.h"
+
+#include <spdlog/cfg/env.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace {
+
+// OpenBLAS picks its kernel when the library loads, before main; the only way to correct a
+// misdetection from inside the program is to set OPENBLAS_CORETYPE and start again.
+void ensure_openblas_coretype(char** argv) {
+    if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+    const auto coretype = ganvas::preferred_openblas_coretype();
+    if (!coretype) return;
+    ::setenv("OPENBLAS_CORETYPE", coretype->c_str(), 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default kernel
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ensure_openblas_coretype(argv);
+    spdlog::set_pattern("%^[%l]%$ %v");
+    spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug
+
+    CLI::App app{"ganvas: GAN image-to-image synthesis (face colorization, ...)", "ganvas"};
+    app.set_version_flag("--version", "ganvas 0.1.0");
+    app.set_config("--config", "", "read options from a TOML or INI file ([train] section etc.)");
+    app.require_subcommand(1);
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->each([](const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); });
+
+    ganvas::cli::register_train(app);
+    ganvas::cli::register_colorize(app);
+    ganvas::cli::register_eval(app);
+    ganvas::cli::register_data(app);
+    ganvas::cli::register_demo(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    } catch (const ganvas::UsageError& e) {
+        spdlog::error("{}", e.what());
+        return 2;
+    } catch (const ganvas::Error& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    } catch (const c10::Error& e) {
+        spdlog::error("{}", e.what_without_backtrace());
+        return 1;
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    return ganvas::cli::exit_status();
+}

@@ -1,0 +1,81 @@
+#include "ganvas/core/checkpoint.h"
+
+#include "ganvas/core/atomic_file.h"
+#include "ganvas/core/error.h"
+
+#include <sstream>
+
+namespace ganvas {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kFormatKey = "ganvas.format";
+constexpr const char* kModelKey = "ganvas.model";
+constexpr const char* kOptionsKey = "ganvas.options";
+constexpr const char* kStateKey = "ganvas.state";
+
+std::string read_string(torch::serialize::InputArchive& archive, const char* key,
+                        const fs::path& path) {
+    c10::IValue value;
+    if (!archive.try_read(key, value) || !value.isString()) {
+        throw Error("checkpoint " + path.string() + " is not a ganvas checkpoint (no '" + key +
+                    "')");
+    }
+    return value.toStringRef();
+}
+}  // namespace
+
+fs::path resolve_checkpoint_path(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_directory(path, ec) ? path / kCheckpointFile : path;
+}
+
+void save_checkpoint(const fs::path& path, const CheckpointHeader& header,
+                     const std::function<void(torch::serialize::OutputArchive&)>& write_payload) {
+    torch::serialize::OutputArchive archive;
+    archive.write(kFormatKey, c10::IValue(CheckpointHeader::kFormatVersion));
+    archive.write(kModelKey, c10::IValue(header.model));
+    archive.write(kOptionsKey, c10::IValue(header.options.dump()));
+    archive.write(kStateKey, c10::IValue(header.state.dump()));
+    write_payload(archive);
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    write_file_atomic(path, bytes.str());
+}
+
+LoadedCheckpoint load_checkpoint(const fs::path& given, const std::string& expected_model) {
+    LoadedCheckpoint loaded;
+    loaded.path = resolve_checkpoint_path(given);
+    const fs::path& path = loaded.path;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw Error("checkpoint " + path.string() + " not found");
+    loaded.archive = std::make_shared<torch::serialize::InputArchive>();
+    try {
+        loaded.archive->load_from(path.string());
+    } catch (const c10::Error& e) {
+        throw Error("checkpoint " + path.string() + " is truncated, corrupt or not a checkpoint");
+    }
+    c10::IValue format;
+    if (!loaded.archive->try_read(kFormatKey, format) || !format.isInt()) {
+        throw Error("checkpoint " + path.string() + " is not a ganvas checkpoint");
+    }
+    if (format.toInt() > CheckpointHeader::kFormatVersion) {
+        throw Error("checkpoint " + path.string() + " has format " +
+                    std::to_string(format.toInt()) + ", newer than this ganvas reads (" +
+                    std::to_string(CheckpointHeader::kFormatVersion) + ")");
+    }
+    loaded.header.model = read_string(*loaded.archive, kModelKey, path);
+    try {
+        loaded.header.options = nlohmann::json::parse(read_string(*loaded.archive, kOptionsKey, path));
+        loaded.header.state = nlohmann::json::parse(read_string(*loaded.archive, kStateKey, path));
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("checkpoint " + path.string() + " has a corrupt header: " + e.what());
+    }
+    if (!expected_model.empty() && loaded.header.model != expected_model) {
+        throw Error("checkpoint " + path.string() + " holds a '" + loaded.header.model +
+                    "' model, not a '" + expected_model + "' model");
+    }
+    return loaded;
+}
+
+}  // namespace ganvas

@@ -1,0 +1,71 @@
+#include "ganvas/core/runtime.h"
+
+#include "ganvas/core/error.h"
+
+#include <sched.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+namespace ganvas {
+
+torch::Device parse_device(const std::string& name) {
+    static const std::regex pattern(R"(cpu|cuda(:\d+)?)");
+    if (!std::regex_match(name, pattern)) {
+        throw UsageError("--device: '" + name + "' is not a device (expected cpu, cuda or cuda:N)");
+    }
+    torch::Device device(name);
+    if (device.is_cuda() && !torch::cuda::is_available()) {
+        throw UsageError("--device " + name + ": no CUDA device is available to this build");
+    }
+    if (device.is_cuda() && device.has_index() &&
+        device.index() >= static_cast<int>(torch::cuda::device_count())) {
+        throw UsageError("--device " + name + ": only " +
+                         std::to_string(torch::cuda::device_count()) + " CUDA device(s) present");
+    }
+    return device;
+}
+
+int available_cores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        const int count = CPU_COUNT(&set);
+        if (count > 0) return count;
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+int configure_threads(int threads) {
+    const int n = threads > 0 ? threads : available_cores();
+    torch::set_num_threads(n);
+    return n;
+}
+
+std::optional<std::string> preferred_openblas_coretype() {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+        return "SkylakeX";
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        return "Haswell";
+    }
+    return std::nullopt;
+}
+
+std::string loaded_blas_library() {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    static const std::regex blas(R"((/\S*lib(open)?blas[^/\s]*\.so[^/\s]*))");
+    std::smatch match;
+    while (std::getline(maps, line)) {
+        if (std::regex_search(line, match, blas)) return match[1];
+    }
+    return "";
+}
+
+}  // namespace ganvas

@@ -1,0 +1,29 @@
+// Process-wide compute settings: device selection, intra-op threads, BLAS kernel choice.
+#pragma once
+#include <torch/types.h>
+
+#include <optional>
+#include <string>
+
+namespace ganvas {
+
+// "cpu", "cuda" or "cuda:N". Throws UsageError naming --device for anything else, or for
+// CUDA when this build or machine has none.
+torch::Device parse_device(const std::string& name);
+
+// Number of logical cores this process may run on (sched affinity, at least 1).
+int available_cores();
+
+// Sets LibTorch's intra-op threads: `threads` when positive, else available_cores().
+// Returns the number set.
+int configure_threads(int threads);
+
+// The OPENBLAS_CORETYPE that suits this CPU, or nullopt when OpenBLAS's own detection is fine.
+// OpenBLAS 0.3.21 (Debian 12) misdetects AVX-512 server CPUs under some hypervisors and falls
+// back to a slow generic kernel; naming the core type restores the fast one.
+std::optional<std::string> preferred_openblas_coretype();
+
+// The BLAS library mapped into this process (from /proc/self/maps), for logs; "" if none found.
+std::string loaded_blas_library();
+
+}  // namespace ganvas

@@ -1,0 +1,137 @@
+#include "ganvas/data/synth.h"
+
+#include "ganvas/core/atomic_file.h"
+#include "ganvas/core/error.h"
+#include "ganvas/core/image.h"
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <random>
+
+namespace ganvas {
+namespace {
+
+// HSV (h in degrees, s and v in [0, 1]) -> RGB in [0, 1].
+cv::Vec3f hsv_to_rgb(float h, float s, float v) {
+    h = std::fmod(std::fmod(h, 360.0f) + 360.0f, 360.0f);
+    const float c = v * s;
+    const float x = c * (1.0f - std::fabs(std::fmod(h / 60.0f, 2.0f) - 1.0f));
+    const float m = v - c;
+    float r = 0, g = 0, b = 0;
+    switch (static_cast<int>(h / 60.0f)) {
+        case 0: r = c; g = x; break;
+        case 1: r = x; g = c; break;
+        case 2: g = c; b = x; break;
+        case 3: g = x; b = c; break;
+        case 4: r = x; b = c; break;
+        default: r = c; b = x; break;
+    }
+    return {r + m, g + m, b + m};
+}
+
+struct Rng {
+    std::mt19937_64 engine;
+    float uniform(float lo, float hi) {
+        return lo + (hi - lo) * static_cast<float>(engine() >> 11) * (1.0f / 9007199254740992.0f);
+    }
+    int integer(int lo, int hi) { return lo + static_cast<int>(engine() % (hi - lo + 1)); }
+};
+
+constexpr float kBackgroundHue[3] = {215.0f, 120.0f, 40.0f};
+constexpr float kShapeHue[4] = {0.0f, 55.0f, 280.0f, 185.0f};
+
+void draw_background(cv::Mat3f& img, Rng& rng) {
+    const int kind = rng.integer(0, 2);
+    const float hue = kBackgroundHue[kind] + rng.uniform(-15, 15);
+    const float sat = rng.uniform(0.35f, 0.8f);
+    const float v0 = rng.uniform(0.3f, 0.9f), v1 = rng.uniform(0.3f, 0.9f);
+    const float period = rng.uniform(4.0f, 10.0f) * img.rows / 64.0f;
+    const float angle = rng.uniform(0.0f, 3.14159f);
+    const float ca = std::cos(angle), sa = std::sin(angle);
+    for (int y = 0; y < img.rows; ++y) {
+        for (int x = 0; x < img.cols; ++x) {
+            float v;
+            const float t = static_cast<float>(y) / static_cast<float>(img.rows - 1);
+            if (kind == 0) {
+                v = v0 + (v1 - v0) * t;
+            } else if (kind == 1) {
+                const float u = (x * ca + y * sa) / period;
+                v = (static_cast<int>(std::floor(u)) % 2 == 0) ? v0 : 0.55f * v0 + 0.1f;
+            } else {
+                const int cx = static_cast<int>(std::floor(x / period));
+                const int cy = static_cast<int>(std::floor(y / period));
+                v = ((cx + cy) % 2 == 0) ? v0 : v1 * 0.7f;
+            }
+            img(y, x) = hsv_to_rgb(hue, sat, v);
+        }
+    }
+}
+
+void draw_shape(cv::Mat3f& img, Rng& rng) {
+    const int n = img.rows;
+    const int kind = rng.integer(0, 3);
+    const float hue = kShapeHue[kind] + rng.uniform(-12, 12);
+    const float sat = rng.uniform(0.55f, 0.95f);
+    const float value = rng.uniform(0.4f, 1.0f);
+    const int radius = rng.integer(n / 8, n / 4);
+    const cv::Point center(rng.integer(radius / 2, n - radius / 2), rng.integer(radius / 2, n - radius / 2));
+    cv::Mat1b mask = cv::Mat1b::zeros(img.size());
+    switch (kind) {
+        case 0: cv::circle(mask, center, radius, 255, cv::FILLED, cv::LINE_AA); break;
+        case 1:
+            cv::rectangle(mask, center - cv::Point(radius, radius), center + cv::Point(radius, radius),
+                          255, cv::FILLED, cv::LINE_AA);
+            break;
+        case 2: {
+            std::vector<cv::Point> tri = {center + cv::Point(0, -radius),
+                                          center + cv::Point(radius, radius * 3 / 4),
+                                          center + cv::Point(-radius, radius * 3 / 4)};
+            cv::fillConvexPoly(mask, tri, 255, cv::LINE_AA);
+            break;
+        }
+        default:
+            cv::circle(mask, center, radius, 255, std::max(2, radius / 3), cv::LINE_AA);
+            break;
+    }
+    // Shading: brightness falls off along a random direction across the shape.
+    const float angle = rng.uniform(0.0f, 6.2832f);
+    const float dx = std::cos(angle), dy = std::sin(angle);
+    for (int y = 0; y < n; ++y) {
+        for (int x = 0; x < n; ++x) {
+            const float alpha = mask(y, x) / 255.0f;
+            if (alpha <= 0.0f) continue;
+            const float d = ((x - center.x) * dx + (y - center.y) * dy) / static_cast<float>(radius);
+            const float v = std::clamp(value * (0.8f + 0.2f * d), 0.05f, 1.0f);
+            img(y, x) = (1.0f - alpha) * img(y, x) + alpha * hsv_to_rgb(hue, sat, v);
+        }
+    }
+}
+
+}  // namespace
+
+cv::Mat synth_image(uint64_t seed, int64_t index, int size) {
+    Rng rng{std::mt19937_64(seed * 1000003ull + static_cast<uint64_t>(index))};
+    cv::Mat3f img(size, size);
+    draw_background(img, rng);
+    const int shapes = rng.integer(1, 3);
+    for (int s = 0; s < shapes; ++s) draw_shape(img, rng);
+    cv::Mat out;
+    img.convertTo(out, CV_8UC3, 255.0);
+    return out;
+}
+
+int64_t write_synth_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
+                            const std::function<void(int64_t)>& on_progress) {
+    if (count < 1) throw UsageError("--count must be at least 1");
+    if (size < 16) throw UsageError("--size must be at least 16");
+    ensure_writable_dir(out);
+    for (int64_t i = 0; i < count; ++i) {
+        write_image_rgb(out / fmt::format("synth_{:06d}.png", i), synth_image(seed, i, size));
+        if (on_progress) on_progress(i + 1);
+    }
+    return count;
+}
+
+}  // namespace ganvas

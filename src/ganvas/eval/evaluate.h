@@ -1,0 +1,45 @@
+// `ganvas eval` for the colorizer: the model against two baselines on the same images.
+//   gray         the input itself (luma copied to R, G, B)
+//   mean chroma  the input's lightness with the training set's per-pixel mean Lab a, b
+// Images are center-cropped and area-resized to the evaluation size, like the training data.
+#pragma once
+#include "ganvas/models/colorizer/colorizer_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ganvas {
+
+struct MetricMeans {
+    double psnr = 0.0;  // dB; an exact match counts as 100 dB in the mean
+    double ssim = 0.0;
+    double colorfulness = 0.0;
+};
+
+struct ColorizerEvaluation {
+    int64_t images = 0;
+    int64_t failed = 0;
+    int64_t image_size = 0;
+    MetricMeans model, gray, mean_chroma;
+    double truth_colorfulness = 0.0;
+
+    nlohmann::json to_json() const;
+    std::string table() const;  // for people
+};
+
+struct EvalOptions {
+    int64_t image_size = 0;  // 0: the model's training size
+    int64_t batch = 16;
+    int64_t limit = 0;       // evaluate at most this many images; 0 = all
+    // When set, the first `examples` images are written there as <n>_{gray,output,truth}.png.
+    std::filesystem::path examples_dir;
+    int64_t examples = 0;
+};
+
+ColorizerEvaluation evaluate_colorizer(ColorizerModel& model, const std::vector<std::filesystem::path>& files,
+                                       const EvalOptions& options);
+
+}  // namespace ganvas

@@ -1,0 +1,26 @@
+// Self-contained HTML pages for people: images side by side, loss curves as inline SVG, tables.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ganvas {
+
+std::string html_escape(const std::string& text);
+
+// A line plot of y against x as an inline <svg>: the raw series faint, an exponential moving
+// average on top, the y range and the last x labelled.
+std::string svg_line_plot(const std::string& title, const std::vector<double>& x,
+                          const std::vector<double>& y, int width = 360, int height = 180);
+
+// A table whose cells are images (paths relative to the page); one header per column.
+std::string html_image_table(const std::vector<std::string>& headers,
+                             const std::vector<std::vector<std::string>>& rows, int image_px = 128);
+
+// A plain text table; the first row is the header.
+std::string html_table(const std::vector<std::vector<std::string>>& rows);
+
+// Writes a complete page (atomically) with the given body.
+void write_html_page(const std::filesystem::path& path, const std::string& title, const std::string& body);
+
+}  // namespace ganvas

@@ -1,0 +1,83 @@
+#include "ganvas/eval/metrics.h"
+
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+namespace ganvas {
+namespace {
+void check_pair(const cv::Mat& a, const cv::Mat& b) {
+    TORCH_CHECK(a.type() == CV_8UC3 && b.type() == CV_8UC3, "metrics expect 8-bit RGB images");
+    TORCH_CHECK(a.size() == b.size(), "metrics: image sizes differ");
+}
+}  // namespace
+
+double psnr_u8(const cv::Mat& a, const cv::Mat& b) {
+    check_pair(a, b);
+    cv::Mat da, db;
+    a.convertTo(da, CV_64F);
+    b.convertTo(db, CV_64F);
+    cv::Mat diff = da - db;
+    const cv::Scalar s = cv::sum(diff.mul(diff));
+    const double mse = (s[0] + s[1] + s[2]) / static_cast<double>(a.total() * 3);
+    if (mse == 0.0) return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+double ssim_u8(const cv::Mat& a, const cv::Mat& b) {
+    check_pair(a, b);
+    constexpr int win = 7;
+    TORCH_CHECK(a.rows >= win && a.cols >= win, "ssim needs images of at least 7x7");
+    constexpr double c1 = (0.01 * 255.0) * (0.01 * 255.0);
+    constexpr double c2 = (0.03 * 255.0) * (0.03 * 255.0);
+    constexpr double np = win * win;
+    constexpr double cov_norm = np / (np - 1.0);
+    const int pad = (win - 1) / 2;
+    std::vector<cv::Mat> ca, cb;
+    cv::split(a, ca);
+    cv::split(b, cb);
+    double total = 0.0;
+    for (int c = 0; c < 3; ++c) {
+        cv::Mat x, y;
+        ca[c].convertTo(x, CV_64F);
+        cb[c].convertTo(y, CV_64F);
+        const auto mean = [](const cv::Mat& m) {
+            cv::Mat out;
+            cv::blur(m, out, cv::Size(win, win), cv::Point(-1, -1), cv::BORDER_REFLECT);
+            return out;
+        };
+        cv::Mat ux = mean(x), uy = mean(y);
+        cv::Mat uxx = mean(x.mul(x)), uyy = mean(y.mul(y)), uxy = mean(x.mul(y));
+        cv::Mat vx = cov_norm * (uxx - ux.mul(ux));
+        cv::Mat vy = cov_norm * (uyy - uy.mul(uy));
+        cv::Mat vxy = cov_norm * (uxy - ux.mul(uy));
+        cv::Mat num = (2.0 * ux.mul(uy) + c1).mul(2.0 * vxy + c2);
+        cv::Mat den = (ux.mul(ux) + uy.mul(uy) + c1).mul(vx + vy + c2);
+        cv::Mat map = num / den;
+        const cv::Rect interior(pad, pad, a.cols - 2 * pad, a.rows - 2 * pad);
+        total += cv::mean(map(interior))[0];
+    }
+    return total / 3.0;
+}
+
+double colorfulness_u8(const cv::Mat& rgb) {
+    TORCH_CHECK(rgb.type() == CV_8UC3, "colorfulness expects an 8-bit RGB image");
+    std::vector<cv::Mat> ch;
+    cv::split(rgb, ch);
+    cv::Mat r, g, b;
+    ch[0].convertTo(r, CV_64F);
+    ch[1].convertTo(g, CV_64F);
+    ch[2].convertTo(b, CV_64F);
+    cv::Mat rg = r - g;
+    cv::Mat yb = 0.5 * (r + g) - b;
+    cv::Scalar m_rg, s_rg, m_yb, s_yb;
+    cv::meanStdDev(rg, m_rg, s_rg);
+    cv::meanStdDev(yb, m_yb, s_yb);
+    const double sigma = std::sqrt(s_rg[0] * s_rg[0] + s_yb[0] * s_yb[0]);
+    const double mu = std::sqrt(m_rg[0] * m_rg[0] + m_yb[0] * m_yb[0]);
+    return sigma + 0.3 * mu;
+}
+
+}  // namespace ganvas

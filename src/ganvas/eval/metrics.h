@@ -1,0 +1,23 @@
+// Image-quality metrics on 8-bit RGB images (cv::Mat CV_8UC3), computed in double precision.
+#pragma once
+#include <opencv2/core.hpp>
+
+namespace ganvas {
+
+// Peak signal-to-noise ratio with data range 255 over all pixels and channels, as
+// skimage.metrics.peak_signal_noise_ratio(a, b, data_range=255). +inf for identical images.
+double psnr_u8(const cv::Mat& a, const cv::Mat& b);
+
+// Structural similarity exactly as skimage.metrics.structural_similarity(a, b, channel_axis=2,
+// data_range=255) with its defaults: 7x7 uniform window, K1 = 0.01, K2 = 0.03, sample
+// covariances (N - 1 normalisation), the SSIM map averaged over the window-valid interior
+// (3 pixels cropped from each border), then the mean of the three channels.
+// Both images must be at least 7x7.
+double ssim_u8(const cv::Mat& a, const cv::Mat& b);
+
+// Hasler & Suesstrunk, "Measuring colourfulness in natural images", 2003:
+// rg = R - G, yb = (R + G) / 2 - B, C = sqrt(var(rg) + var(yb)) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2)
+// on 8-bit values (population standard deviations). 0 for a gray image.
+double colorfulness_u8(const cv::Mat& rgb);
+
+}  // namespace ganvas

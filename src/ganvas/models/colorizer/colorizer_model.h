@@ -1,0 +1,66 @@
+// The face-colorization GAN as a trainable model: networks, optimizers, losses and the training
+// set's mean chroma (the "mean chroma" baseline of `ganvas eval`).
+#pragma once
+#include "ganvas/models/colorizer/networks.h"
+#include "ganvas/models/colorizer/options.h"
+#include "ganvas/models/gan_model.h"
+
+#include <torch/optim/adam.h>
+
+namespace ganvas {
+
+struct ColorizerLosses {
+    torch::Tensor d_real, d_fake, d;     // discriminator terms and total
+    torch::Tensor g_adv, g_rec, g;       // generator terms and total
+};
+
+torch::Tensor reconstruction_loss(const torch::Tensor& output, const torch::Tensor& target,
+                                  ReconstructionLoss kind);
+// D: d_weight * (BCE(D(y), real) + BCE(D(G(x)), fake))
+torch::Tensor colorizer_d_loss(const torch::Tensor& real_logits, const torch::Tensor& fake_logits,
+                               const ColorizerOptions& options);
+// G: rec_weight * rec(G(x), y) + adv_weight * BCE(D(G(x)), real); returns {g_adv, g_rec, g}.
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> colorizer_g_loss(
+    const torch::Tensor& fake_logits, const torch::Tensor& output, const torch::Tensor& target,
+    const ColorizerOptions& options);
+
+class ColorizerModel final : public GanModel {
+public:
+    static constexpr const char* kName = "colorizer";
+
+    explicit ColorizerModel(ColorizerOptions options);
+
+    std::string name() const override { return kName; }
+    nlohmann::json options_json() const override { return options_.to_json(); }
+    std::shared_ptr<Dataset> make_dataset(std::vector<std::filesystem::path> files,
+                                          bool train) const override;
+    void prepare(const Dataset& train_set) override;
+    void place(const Placement& placement) override;
+    const Placement& placement() const override { return placement_; }
+    NamedValues train_step(const Batch& batch) override;
+    std::vector<Visual> visuals(const Batch& batch) override;
+    void set_lr_scale(double scale) override;
+    void save(torch::serialize::OutputArchive& archive) const override;
+    void load(torch::serialize::InputArchive& archive) override;
+    int64_t parameter_count() const override;
+
+    // gray: [N, 3, H, W] -> RGB [N, 3, H, W] on CPU, in inference mode. Any H, W.
+    torch::Tensor colorize(const torch::Tensor& gray);
+    // Input lightness with the training set's per-pixel mean a, b (resized to H, W).
+    torch::Tensor mean_chroma(const torch::Tensor& gray) const;
+
+    const ColorizerOptions& options() const { return options_; }
+    ColorizerGenerator& generator() { return generator_; }
+    DcganDiscriminator& discriminator() { return discriminator_; }
+
+private:
+    ColorizerOptions options_;
+    Placement placement_;
+    ColorizerGenerator generator_{nullptr};
+    DcganDiscriminator discriminator_{nullptr};
+    std::unique_ptr<torch::optim::Adam> opt_g_;
+    std::unique_ptr<torch::optim::Adam> opt_d_;
+    torch::Tensor mean_ab_;  // [2, S, S], Lab a and b averaged over the training set
+};
+
+}  // namespace ganvas

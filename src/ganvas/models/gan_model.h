@@ -1,0 +1,55 @@
+// The contract between a GAN and the trainer: a model owns its networks, optimizers and losses;
+// the trainer owns the loop, schedules, logs, checkpoints, progress and signals, and knows nothing
+// of any particular GAN.
+#pragma once
+#include "ganvas/data/dataset.h"
+#include "ganvas/nn/placement.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ganvas {
+
+using NamedValues = std::vector<std::pair<std::string, double>>;
+
+struct Visual {
+    std::string name;
+    torch::Tensor images;  // [N, 3, H, W] in [0, 1], on CPU
+};
+
+class GanModel {
+public:
+    virtual ~GanModel() = default;
+
+    virtual std::string name() const = 0;
+    virtual nlohmann::json options_json() const = 0;
+
+    // The model's data recipe on a list of files: augmentation only when `train`.
+    virtual std::shared_ptr<Dataset> make_dataset(std::vector<std::filesystem::path> files,
+                                                  bool train) const = 0;
+    // Statistics the model keeps from its training set; called once, before the first step.
+    virtual void prepare(const Dataset& train_set) {}
+
+    virtual void place(const Placement& placement) = 0;
+    virtual const Placement& placement() const = 0;
+
+    // One optimization step of every network; `batch` is already placed. Returns named losses.
+    virtual NamedValues train_step(const Batch& batch) = 0;
+    // Images to look at side by side (no gradients, inference mode).
+    virtual std::vector<Visual> visuals(const Batch& batch) = 0;
+    // Scales every optimizer's base learning rate (for schedules).
+    virtual void set_lr_scale(double scale) = 0;
+
+    virtual void save(torch::serialize::OutputArchive& archive) const = 0;
+    virtual void load(torch::serialize::InputArchive& archive) = 0;
+    virtual int64_t parameter_count() const = 0;
+};
+
+}  // namespace ganvas
