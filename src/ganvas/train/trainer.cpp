@@ -108,7 +108,7 @@ TrainResult train(const TrainRequest& request) {
     if (out.empty()) throw UsageError("--out is required");
     const fs::path checkpoint_path = out / kCheckpointFile;
     std::error_code ec;
-    std::unique_ptr<GanModel> model;
+    std::shared_ptr<GanModel> model;
     RunState state;
 
     if (request.resume) {
@@ -142,11 +142,12 @@ TrainResult train(const TrainRequest& request) {
         }
         ensure_writable_dir(out);
         torch::manual_seed(options.seed);
-        model = make_model(request.model, request.model_options);
+        model = request.prebuilt ? request.prebuilt : make_model(request.model, request.model_options);
         model->place(request.placement);
     }
 
     const auto all_files = list_images(options.data);
+    if (all_files.empty()) throw Error("no images found under " + options.data.string());
     auto train_files = select_split(all_files, options.data, Split::Train, options.split);
     if (train_files.empty()) throw Error("no training images found under " + options.data.string());
     auto val_files = select_split(all_files, options.data, Split::Val, options.split);

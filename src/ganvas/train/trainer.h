@@ -15,6 +15,8 @@ namespace ganvas {
 struct TrainRequest {
     std::string model;             // model name (fresh runs)
     nlohmann::json model_options;  // fresh runs; a resumed run takes them from its checkpoint
+    // Fresh runs from C++: a model built by the caller, used instead of `model`/`model_options`.
+    std::shared_ptr<GanModel> prebuilt;
     TrainOptions train;
     Placement placement;
     bool resume = false;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# CLI smoke runs on tiny generated data: synth -> train -> interrupt -> resume -> colorize -> eval,
+# and the exit codes and messages of bad input. Usage: cli_smoke.sh path/to/ganvas
+set -uo pipefail
+ganvas=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export GANVAS_PROGRESS=0
+failures=0
+check() {  # check "what" expected_status actual_status [log file] [text the log must contain]
+    local what=$1 want=$2 got=$3 log=${4:-} text=${5:-}
+    if [[ "$got" != "$want" ]]; then
+        echo "FAIL: $what: exit $got, expected $want"; [[ -n "$log" ]] && tail -5 "$log"
+        failures=$((failures + 1)); return
+    fi
+    if [[ -n "$text" ]] && ! grep -q -- "$text" "$log"; then
+        echo "FAIL: $what: output lacks '$text'"; tail -5 "$log"; failures=$((failures + 1)); return
+    fi
+    echo "ok: $what"
+}
+tiny=(--size 16 --widths 4 4 8 8 --d-width 4 --batch 4 --threads 1)
+
+"$ganvas" data synth --out "$work/data" --count 40 --size 20 > "$work/synth.log" 2>&1
+check "data synth" 0 $? "$work/synth.log"
+[[ $(ls "$work/data" | wc -l) == 40 ]] || { echo "FAIL: synth wrote $(ls "$work/data" | wc -l) files"; failures=$((failures + 1)); }
+
+"$ganvas" train --data "$work/data" --out "$work/run" --steps 6 --log-every 1 --sample-every 3 "${tiny[@]}" > "$work/train.log" 2>&1
+check "train" 0 $? "$work/train.log" "finished at step 6/6"
+for f in config.json checkpoint.pt losses.csv samples/latest.png; do
+    [[ -s "$work/run/$f" ]] || { echo "FAIL: run folder lacks $f"; failures=$((failures + 1)); }
+done
+
+"$ganvas" train --data "$work/data" --out "$work/run" --steps 6 "${tiny[@]}" > "$work/again.log" 2>&1
+check "train into an existing run without --resume" 2 $? "$work/again.log" "already holds a run"
+
+# Ctrl-C: the run checkpoints and exits 130; --resume finishes it.
+"$ganvas" train --data "$work/data" --out "$work/long" --steps 100000 --log-every 1 --checkpoint-every 100000 "${tiny[@]}" > "$work/long.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do [[ $(cat "$work/long/losses.csv" 2>/dev/null | wc -l) -ge 4 ]] && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+check "SIGINT checkpoints and exits 130" 130 $? "$work/long.log" "interrupted at step"
+step=$(grep -o 'interrupted at step [0-9]*' "$work/long.log" | grep -o '[0-9]*$')
+"$ganvas" train --out "$work/long" --resume --steps $((step + 3)) --threads 1 > "$work/resume.log" 2>&1
+check "resume after SIGINT" 0 $? "$work/resume.log" "finished at step $((step + 3))/$((step + 3))"
+
+mkdir -p "$work/in/sub"
+cp "$work/data/synth_000000.png" "$work/in/a.png"
+cp "$work/data/synth_000001.png" "$work/in/sub/b.png"
+printf 'not an image' > "$work/in/sub/broken.jpg"
+"$ganvas" colorize --checkpoint "$work/run" "$work/in" --out "$work/out" --threads 1 > "$work/colorize.log" 2>&1
+check "colorize names a corrupt input and exits 1" 1 $? "$work/colorize.log" "broken.jpg"
+[[ -s "$work/out/a.png" && -s "$work/out/sub/b.png" ]] || { echo "FAIL: colorize outputs missing"; failures=$((failures + 1)); }
+
+"$ganvas" colorize --checkpoint "$work/run/checkpoint.pt" "$work/in/a.png" --out "$work/out2" --at-train-size --threads 1 > "$work/c2.log" 2>&1
+check "colorize one file at training size" 0 $? "$work/c2.log"
+
+"$ganvas" eval --checkpoint "$work/run" --data "$work/data" --json "$work/eval.json" --threads 1 > "$work/eval.log" 2>&1
+check "eval" 0 $? "$work/eval.log" "mean chroma"
+grep -q '"mean_chroma"' "$work/eval.json" && grep -q '"psnr"' "$work/eval.json" || { echo "FAIL: eval JSON"; failures=$((failures + 1)); }
+
+# Bad input: usage errors exit 2, failures exit 1, and the message names the culprit.
+"$ganvas" train --data "$work/data" > "$work/e1.log" 2>&1;                        check "missing --out" 2 $? "$work/e1.log" "--out"
+"$ganvas" train --data "$work/data" --out "$work/x" --device tpu > "$work/e2.log" 2>&1;   check "bad --device" 2 $? "$work/e2.log" "--device"
+"$ganvas" train --data "$work/data" --out "$work/x" --batch 0 "${tiny[@]:0:7}" > "$work/e3.log" 2>&1; check "bad --batch" 2 $? "$work/e3.log" "--batch"
+"$ganvas" train --data "$work/nowhere" --out "$work/y" "${tiny[@]}" > "$work/e4.log" 2>&1;  check "missing data folder" 1 $? "$work/e4.log" "nowhere"
+mkdir -p "$work/empty"
+"$ganvas" train --data "$work/empty" --out "$work/z" "${tiny[@]}" > "$work/e5.log" 2>&1;  check "empty data folder" 1 $? "$work/e5.log" "no images"
+head -c 1000 "$work/run/checkpoint.pt" > "$work/cut.pt"
+"$ganvas" eval --checkpoint "$work/cut.pt" --data "$work/data" > "$work/e6.log" 2>&1;   check "truncated checkpoint" 1 $? "$work/e6.log" "cut.pt"
+"$ganvas" colorize --checkpoint "$work/run" "$work/in/a.png" --out /proc/ganvas-unwritable > "$work/e7.log" 2>&1
+check "unwritable output folder" 1 $? "$work/e7.log" "ganvas-unwritable"
+"$ganvas" bogus > "$work/e8.log" 2>&1;                                              check "unknown subcommand" 2 $? "$work/e8.log"
+"$ganvas" train --model stylegan --data "$work/data" --out "$work/w" > "$work/e9.log" 2>&1; check "unknown model" 2 $? "$work/e9.log" "stylegan"
+
+if [[ $failures -gt 0 ]]; then echo "cli_smoke: $failures check(s) failed"; exit 1; fi
+echo "cli_smoke: all checks passed"

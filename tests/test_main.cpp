@@ -1,0 +1,49 @@
+#include "test_util.h"
+
+#include "ganvas/data/synth.h"
+#include "ganvas/core/image.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <random>
+
+namespace ganvas::test {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / fmt::format("ganvas-test-{:x}", (uint64_t(rd()) << 32) | rd());
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+ColorizerOptions tiny_colorizer_options() {
+    ColorizerOptions o;
+    o.image_size = 16;
+    o.widths = {4, 4, 8, 8};
+    o.d_width = 4;
+    return o;
+}
+
+void write_tiny_images(const fs::path& dir, int count, int size) {
+    write_synth_dataset(dir, count, size, /*seed=*/7);
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+}  // namespace ganvas::test
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    // ctest runs tests two at a time on two cores; one intra-op thread each.
+    torch::set_num_threads(1);
+    return RUN_ALL_TESTS();
+}
