@@ -3,6 +3,8 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+# ccache hits across clones of the repository (CI builds a fresh clone).
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps configure build test demo bench clean
 

@@ -46,25 +46,21 @@ void draw_background(cv::Mat3f& img, Rng& rng) {
     const int kind = rng.integer(0, 2);
     const float hue = kBackgroundHue[kind] + rng.uniform(-15, 15);
     const float sat = rng.uniform(0.35f, 0.8f);
-    const float v0 = rng.uniform(0.3f, 0.9f), v1 = rng.uniform(0.3f, 0.9f);
-    const float period = rng.uniform(4.0f, 10.0f) * img.rows / 64.0f;
-    const float angle = rng.uniform(0.0f, 3.14159f);
-    const float ca = std::cos(angle), sa = std::sin(angle);
+    const float v0 = rng.uniform(0.35f, 0.9f), v1 = rng.uniform(0.35f, 0.9f);
+    const int period = rng.integer(2, 3);  // stripe and check half-period, pixels
+    const bool vertical = rng.integer(0, 1) == 1;
     for (int y = 0; y < img.rows; ++y) {
         for (int x = 0; x < img.cols; ++x) {
-            float v;
             const float t = static_cast<float>(y) / static_cast<float>(img.rows - 1);
+            float v = v0 + (v1 - v0) * t;
             if (kind == 0) {
-                v = v0 + (v1 - v0) * t;
+                v += rng.uniform(-0.08f, 0.08f);  // grain
             } else if (kind == 1) {
-                const float u = (x * ca + y * sa) / period;
-                v = (static_cast<int>(std::floor(u)) % 2 == 0) ? v0 : 0.55f * v0 + 0.1f;
-            } else {
-                const int cx = static_cast<int>(std::floor(x / period));
-                const int cy = static_cast<int>(std::floor(y / period));
-                v = ((cx + cy) % 2 == 0) ? v0 : v1 * 0.7f;
+                if (((vertical ? x : y) / period) % 2) v *= 0.6f;
+            } else if ((x / period + y / period) % 2) {
+                v *= 0.6f;
             }
-            img(y, x) = hsv_to_rgb(hue, sat, v);
+            img(y, x) = hsv_to_rgb(hue, sat, std::clamp(v, 0.02f, 1.0f));
         }
     }
 }
@@ -75,8 +71,8 @@ void draw_shape(cv::Mat3f& img, Rng& rng) {
     const float hue = kShapeHue[kind] + rng.uniform(-12, 12);
     const float sat = rng.uniform(0.55f, 0.95f);
     const float value = rng.uniform(0.4f, 1.0f);
-    const int radius = rng.integer(n / 8, n / 4);
-    const cv::Point center(rng.integer(radius / 2, n - radius / 2), rng.integer(radius / 2, n - radius / 2));
+    const int radius = rng.integer(n / 8, n / 5);
+    const cv::Point center(rng.integer(radius, n - radius), rng.integer(radius, n - radius));
     cv::Mat1b mask = cv::Mat1b::zeros(img.size());
     switch (kind) {
         case 0: cv::circle(mask, center, radius, 255, cv::FILLED, cv::LINE_AA); break;
@@ -91,19 +87,15 @@ void draw_shape(cv::Mat3f& img, Rng& rng) {
             cv::fillConvexPoly(mask, tri, 255, cv::LINE_AA);
             break;
         }
-        default:
-            cv::circle(mask, center, radius, 255, std::max(2, radius / 3), cv::LINE_AA);
-            break;
+        default: cv::circle(mask, center, radius, 255, 2, cv::LINE_AA); break;
     }
-    // Shading: brightness falls off along a random direction across the shape.
-    const float angle = rng.uniform(0.0f, 6.2832f);
-    const float dx = std::cos(angle), dy = std::sin(angle);
     for (int y = 0; y < n; ++y) {
         for (int x = 0; x < n; ++x) {
             const float alpha = mask(y, x) / 255.0f;
             if (alpha <= 0.0f) continue;
-            const float d = ((x - center.x) * dx + (y - center.y) * dy) / static_cast<float>(radius);
-            const float v = std::clamp(value * (0.8f + 0.2f * d), 0.05f, 1.0f);
+            float v = value;
+            if (kind == 1 && (y % 4) < 1) v *= 0.45f;                  // hatch
+            if (kind == 2 && (x % 3) == 1 && (y % 3) == 1) v *= 0.35f;  // dots
             img(y, x) = (1.0f - alpha) * img(y, x) + alpha * hsv_to_rgb(hue, sat, v);
         }
     }

@@ -1,11 +1,11 @@
 // The embedded default dataset: procedural color images whose colors follow their content, so
 // that color is learnable from gray. Used by the demo and the tests; needs no download.
 //
-// Each image has a background of one of three textures, each with its own hue family (smooth
-// gradient: blue, stripes: green, checks: sand), and one to three shapes, each class with its own
-// hue family (disc: red, square: yellow, triangle: violet, ring: cyan). Brightness and saturation
-// vary independently of class, so gray values alone do not give the color away: the network must
-// recognise texture and shape.
+// The colorizer's generator sees an 11x11 pixel neighbourhood (five 3x3 convolutions), so every
+// class is told apart by a texture finer than that, while its brightness and saturation vary at
+// random and say nothing about the hue:
+//   backgrounds  grainy gradient: blue   fine stripes: green   fine checks: sand
+//   shapes       smooth disc: red   hatched square: yellow   dotted triangle: violet   thin ring: cyan
 #pragma once
 #include <opencv2/core.hpp>
 
