@@ -9,7 +9,8 @@ threads=${2:-2}
 rounds=${3:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+# Both sides use the BLAS kernel ganvas picks on this CPU (the machine presets a slower one).
+export OPENBLAS_CORETYPE=${GANVAS_OPENBLAS_CORETYPE:-SkylakeX}
 out=$(mktemp)
 for r in $(seq 1 "$rounds"); do
     "$build/bench/colorizer_bench" --threads "$threads" --steps 10 >> "$out"

@@ -168,6 +168,27 @@ TEST_F(SeededTest, LearningRateScaleReachesTheOptimizers) {
     for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(params[i].detach().equal(g0[i]));
 }
 
+// Runs only where a CUDA device exists (test_main.cpp filters Cuda* out elsewhere).
+TEST(CudaColorizer, TrainStepAndInferenceMatchTheCpu) {
+    torch::manual_seed(5);
+    ColorizerModel cpu(test::tiny_colorizer_options());
+    torch::manual_seed(5);
+    ColorizerModel gpu(test::tiny_colorizer_options());
+    gpu.place(Placement{torch::Device(torch::kCUDA), false});
+    torch::manual_seed(6);
+    const auto batch = random_batch(4, 16);
+    const auto a = cpu.train_step(batch);
+    const auto b = gpu.train_step(batch.to(torch::kCUDA));
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i].second, b[i].second, 1e-3 * (1 + std::abs(a[i].second))) << a[i].first;
+    auto gray = rgb_to_gray3(torch::rand({2, 3, 16, 16}));
+    EXPECT_LT((cpu.colorize(gray) - gpu.colorize(gray)).abs().max().item<double>(), 1e-3);
+    TempDir dir;
+    save_checkpoint(dir / "g.pt", {gpu.name(), gpu.options_json(), {}},
+                    [&](torch::serialize::OutputArchive& ar) { gpu.save(ar); });
+    auto back = load_model(load_checkpoint(dir / "g.pt"), Placement{});
+    EXPECT_LT((static_cast<ColorizerModel&>(*back).colorize(gray) - gpu.colorize(gray)).abs().max().item<double>(), 1e-5);
+}
+
 TEST(Factory, NamesAndErrors) {
     EXPECT_EQ(parse_model_kind("colorizer"), ModelKind::Colorizer);
     EXPECT_THROW(parse_model_kind("stylegan"), UsageError);

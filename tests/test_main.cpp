@@ -43,6 +43,12 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
+    // CUDA tests run where a GPU exists and are filtered out (not skipped) where none does,
+    // as LibTorch's own C++ test main does.
+    if (!torch::cuda::is_available()) {
+        auto& filter = GTEST_FLAG(filter);
+        filter += filter.find('-') == std::string::npos ? "-Cuda*" : ":Cuda*";
+    }
     // ctest runs tests two at a time on two cores; one intra-op thread each.
     torch::set_num_threads(1);
     return RUN_ALL_TESTS();

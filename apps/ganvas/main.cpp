@@ -11,17 +11,25 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 namespace {
 
-// OpenBLAS picks its kernel when the library loads, before main; the only way to correct a
-// misdetection from inside the program is to set OPENBLAS_CORETYPE and start again.
+// OpenBLAS picks its kernel when the library loads, before main; the only way to correct it from
+// inside the program is to set OPENBLAS_CORETYPE and start again. The CPU's features decide, even
+// over an inherited OPENBLAS_CORETYPE (machines are seen with a slower "Haswell" preset on
+// AVX-512 CPUs); GANVAS_OPENBLAS_CORETYPE forces a choice.
 void ensure_openblas_coretype(char** argv) {
-    if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
-    const auto coretype = ganvas::preferred_openblas_coretype();
-    if (!coretype) return;
-    ::setenv("OPENBLAS_CORETYPE", coretype->c_str(), 1);
-    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default kernel
+    if (std::getenv("GANVAS_OPENBLAS_CHECKED") != nullptr) return;
+    ::setenv("GANVAS_OPENBLAS_CHECKED", "1", 1);
+    const char* forced = std::getenv("GANVAS_OPENBLAS_CORETYPE");
+    const auto wanted = forced ? std::optional<std::string>(forced) : ganvas::preferred_openblas_coretype();
+    if (!wanted) return;
+    const char* current = std::getenv("OPENBLAS_CORETYPE");
+    if (current != nullptr && *wanted == current) return;
+    ::setenv("OPENBLAS_CORETYPE", wanted->c_str(), 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the current kernel
 }
 
 }  // namespace

@@ -7,6 +7,9 @@
 #include <torch/utils.h>
 
 #include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <regex>
 #include <thread>
 
@@ -46,13 +49,18 @@ int configure_threads(int threads) {
 }
 
 std::optional<std::string> preferred_openblas_coretype() {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-        return "SkylakeX";
-    }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        return "Haswell";
+    // The kernel's view of the CPU (features it has enabled), not __builtin_cpu_supports: in a
+    // process linked with LibTorch that reads an interposed, uninitialised copy of __cpu_model.
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("flags", 0) != 0) continue;
+        std::istringstream words(line.substr(line.find(':') + 1));
+        std::set<std::string> flags{std::istream_iterator<std::string>(words), {}};
+        const auto has = [&](const char* f) { return flags.count(f) > 0; };
+        if (has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq")) return "SkylakeX";
+        if (has("avx2") && has("fma")) return "Haswell";
+        return std::nullopt;
     }
     return std::nullopt;
 }

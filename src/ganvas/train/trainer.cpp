@@ -159,10 +159,8 @@ TrainResult train(const TrainRequest& request) {
 
     BatchLoader loader(dataset, {options.batch, options.seed, true, options.workers, 2}, state.position);
     const int64_t total = options.steps > 0 ? options.steps : options.epochs * loader.batches_per_epoch();
-    if (!request.resume) {
-        model->prepare(*dataset);
-        write_config(out, *model, options, request.placement);
-    }
+    if (!request.resume) model->prepare(*dataset);
+    write_config(out, *model, options, request.placement);
     spdlog::info("{}: {} parameters, {} threads, device {}, {} steps of batch {}", model->name(),
                  model->parameter_count(), torch::get_num_threads(), request.placement.device.str(),
                  total, options.batch);
