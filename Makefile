@@ -5,6 +5,8 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 # ccache hits across clones of the repository (CI builds a fresh clone).
 export CCACHE_BASEDIR := $(CURDIR)
+# ccache caches translation units that use the precompiled torch header only with these.
+export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: all deps configure build test demo bench clean
 
