@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     // CUDA tests run where a GPU exists and are filtered out (not skipped) where none does,
     // as LibTorch's own C++ test main does.
     if (!torch::cuda::is_available()) {
-        auto& filter = GTEST_FLAG(filter);
+        auto& filter = ::testing::GTEST_FLAG(filter);
         filter += filter.find('-') == std::string::npos ? "-Cuda*" : ":Cuda*";
     }
     // ctest runs tests two at a time on two cores; one intra-op thread each.

@@ -54,7 +54,7 @@ void draw_background(cv::Mat3f& img, Rng& rng) {
             const float t = static_cast<float>(y) / static_cast<float>(img.rows - 1);
             float v = v0 + (v1 - v0) * t;
             if (kind == 0) {
-                v += rng.uniform(-0.08f, 0.08f);  // grain
+                v += rng.uniform(-0.12f, 0.12f);  // grain
             } else if (kind == 1) {
                 if (((vertical ? x : y) / period) % 2) v *= 0.6f;
             } else if ((x / period + y / period) % 2) {

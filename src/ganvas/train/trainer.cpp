@@ -224,6 +224,7 @@ TrainResult train(const TrainRequest& request) {
     progress.finish();
     result.step = state.step;
     result.seconds = elapsed();
+    result.run_seconds = state.seconds + (state.step > first_step ? result.seconds : 0.0);
     result.images_per_second =
         static_cast<double>((state.step - first_step) * options.batch) / std::max(result.seconds, 1e-9);
     result.failed_files = loader.failed_files();

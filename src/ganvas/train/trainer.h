@@ -32,6 +32,7 @@ struct TrainResult {
     int64_t total_steps = 0;
     int64_t failed_files = 0;
     double seconds = 0.0;     // wall time of this invocation
+    double run_seconds = 0.0; // wall time of the whole run, earlier invocations included
     double images_per_second = 0.0;
     double data_wait_seconds = 0.0;
     std::filesystem::path checkpoint;
