@@ -85,6 +85,7 @@ void run(const DemoFlags& f) {
     request.train.out = run_dir;
     request.train.steps = f.steps;
     request.train.batch = f.batch;
+    request.train.log_every = 5;
     request.train.sample_every = 50;
     request.train.checkpoint_every = 100;
     std::error_code ec;

@@ -45,7 +45,7 @@ std::string svg_line_plot(const std::string& title, const std::vector<double>& x
         return fmt::format(R"(<polyline fill="none" {} points="{}"/>)", style, pts);
     };
     std::vector<double> smooth(y.size());
-    const double alpha = 2.0 / (1.0 + std::max<double>(2.0, static_cast<double>(y.size()) / 20.0));
+    const double alpha = 2.0 / (1.0 + std::max<double>(3.0, static_cast<double>(y.size()) / 10.0));
     smooth[0] = y[0];
     for (size_t i = 1; i < y.size(); ++i) smooth[i] = alpha * y[i] + (1 - alpha) * smooth[i - 1];
     svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#bbb"/>)", left,
