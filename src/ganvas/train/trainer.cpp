@@ -100,41 +100,13 @@ std::string format_losses(const std::vector<std::pair<std::string, double>>& ave
     return s;
 }
 
-}  // namespace
-
-TrainResult train(const TrainRequest& request) {
-    TrainOptions options = request.train;
-    const fs::path out = options.out;
-    if (out.empty()) throw UsageError("--out is required");
+// The model, options and counters of a run: from the checkpoint in `out` when resuming, fresh
+// otherwise. Refuses to resume nothing and to start over an existing run.
+std::shared_ptr<GanModel> open_run(const TrainRequest& request, TrainOptions& options, RunState& state) {
+    const fs::path out = request.train.out;
     const fs::path checkpoint_path = out / kCheckpointFile;
     std::error_code ec;
-    std::shared_ptr<GanModel> model;
-    RunState state;
-
-    if (request.resume) {
-        if (!fs::exists(checkpoint_path, ec)) {
-            throw UsageError("--resume: " + out.string() + " holds no checkpoint to resume from");
-        }
-        auto loaded = load_checkpoint(checkpoint_path);
-        try {
-            const auto& s = loaded.header.state;
-            options = TrainOptions::from_json(s.at("train"));
-            state.step = s.at("step").get<int64_t>();
-            state.position = {s.at("epoch").get<int64_t>(), s.at("batch_in_epoch").get<int64_t>()};
-            state.seconds = s.value("seconds", 0.0);
-        } catch (const nlohmann::json::exception& e) {
-            throw Error("checkpoint " + checkpoint_path.string() + " has no training state: " + e.what());
-        }
-        options.out = out;
-        options.workers = request.train.workers;
-        if (request.resume_steps > 0) options.steps = request.resume_steps, options.epochs = 0;
-        if (request.resume_epochs > 0) options.epochs = request.resume_epochs, options.steps = 0;
-        options.validate();
-        model = load_model(loaded, request.placement);
-        torch::Tensor rng;
-        if (loaded.archive->try_read(kRngKey, rng, true)) set_cpu_rng_state(rng);
-        spdlog::info("resuming {} from step {} ({})", model->name(), state.step, checkpoint_path.string());
-    } else {
+    if (!request.resume) {
         options.validate();
         if (fs::exists(checkpoint_path, ec)) {
             throw UsageError("--out " + out.string() +
@@ -142,9 +114,45 @@ TrainResult train(const TrainRequest& request) {
         }
         ensure_writable_dir(out);
         torch::manual_seed(options.seed);
-        model = request.prebuilt ? request.prebuilt : make_model(request.model, request.model_options);
+        auto model = request.prebuilt ? request.prebuilt : make_model(request.model, request.model_options);
         model->place(request.placement);
+        return model;
     }
+    if (!fs::exists(checkpoint_path, ec)) {
+        throw UsageError("--resume: " + out.string() + " holds no checkpoint to resume from");
+    }
+    auto loaded = load_checkpoint(checkpoint_path);
+    try {
+        const auto& s = loaded.header.state;
+        options = TrainOptions::from_json(s.at("train"));
+        state.step = s.at("step").get<int64_t>();
+        state.position = {s.at("epoch").get<int64_t>(), s.at("batch_in_epoch").get<int64_t>()};
+        state.seconds = s.value("seconds", 0.0);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("checkpoint " + checkpoint_path.string() + " has no training state: " + e.what());
+    }
+    options.out = out;
+    options.workers = request.train.workers;
+    if (request.resume_steps > 0) options.steps = request.resume_steps, options.epochs = 0;
+    if (request.resume_epochs > 0) options.epochs = request.resume_epochs, options.steps = 0;
+    options.validate();
+    auto model = load_model(loaded, request.placement);
+    torch::Tensor rng;
+    if (loaded.archive->try_read(kRngKey, rng, true)) set_cpu_rng_state(rng);
+    spdlog::info("resuming {} from step {} ({})", model->name(), state.step, checkpoint_path.string());
+    return model;
+}
+
+}  // namespace
+
+TrainResult train(const TrainRequest& request) {
+    if (request.train.out.empty()) throw UsageError("--out is required");
+    TrainOptions options = request.train;
+    RunState state;
+    const std::shared_ptr<GanModel> model = open_run(request, options, state);
+    const fs::path out = options.out;
+    const fs::path checkpoint_path = out / kCheckpointFile;
+    std::error_code ec;
 
     const auto all_files = list_images(options.data);
     if (all_files.empty()) throw Error("no images found under " + options.data.string());
