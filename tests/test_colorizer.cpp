@@ -5,6 +5,8 @@
 #include "ganvas/core/error.h"
 #include "ganvas/losses/gan_loss.h"
 #include "ganvas/models/colorizer/colorizer_model.h"
+#include "ganvas/core/image.h"
+#include "ganvas/infer/colorize.h"
 #include "ganvas/models/factory.h"
 
 #include <cmath>
@@ -187,6 +189,35 @@ TEST(CudaColorizer, TrainStepAndInferenceMatchTheCpu) {
                     [&](torch::serialize::OutputArchive& ar) { gpu.save(ar); });
     auto back = load_model(load_checkpoint(dir / "g.pt"), Placement{});
     EXPECT_LT((static_cast<ColorizerModel&>(*back).colorize(gray) - gpu.colorize(gray)).abs().max().item<double>(), 1e-5);
+}
+
+TEST_F(SeededTest, ColorizeAtTrainSizeKeepsFullResolutionLightness) {
+    ColorizerModel model(test::tiny_colorizer_options());  // trains at 16x16
+    cv::Mat photo(40, 56, CV_8UC3);
+    cv::randu(photo, 0, 255);
+    for (bool at_train_size : {false, true}) {
+        const cv::Mat out = colorize_image(model, photo, {at_train_size});
+        ASSERT_EQ(out.size(), photo.size());
+        auto l_out = rgb_to_lab(image_to_tensor(out).unsqueeze(0)).narrow(1, 0, 1);
+        auto l_in = rgb_to_lab(rgb_to_gray3(image_to_tensor(photo).unsqueeze(0))).narrow(1, 0, 1);
+        // Per-pixel detail survives: lightness differs only by 8-bit rounding and gamut clamping.
+        EXPECT_LT((l_out - l_in).abs().mean().item<double>(), 1.5) << "at_train_size " << at_train_size;
+    }
+}
+
+TEST(Colorize, OutputsKeepRelativePathsAndNeverOverwriteInputs) {
+    TempDir dir;
+    cv::Mat img(8, 8, CV_8UC3, cv::Scalar(9, 9, 9));
+    write_image_rgb(dir / "in/a.jpg", img);
+    write_image_rgb(dir / "in/deep/b.png", img);
+    write_image_rgb(dir / "single.bmp", img);
+    const auto jobs = plan_outputs({dir / "in", dir / "single.bmp"}, dir / "out");
+    ASSERT_EQ(jobs.size(), 3u);
+    EXPECT_EQ(jobs[0].output, dir / "out/a.png");
+    EXPECT_EQ(jobs[1].output, dir / "out/deep/b.png");
+    EXPECT_EQ(jobs[2].output, dir / "out/single.png");
+    EXPECT_THROW(plan_outputs({dir / "in"}, dir / "in"), Error);  // in/deep/b.png onto itself
+    EXPECT_THROW(plan_outputs({dir / "missing"}, dir / "out"), Error);
 }
 
 TEST(Factory, NamesAndErrors) {
