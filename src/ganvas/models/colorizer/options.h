@@ -23,7 +23,7 @@ struct ColorizerOptions {
     ColorOutput output = ColorOutput::Chroma;
     ReconstructionLoss reconstruction = ReconstructionLoss::L1;
     double rec_weight = 100.0;  // weight of the reconstruction term in G's loss
-    double adv_weight = 1.0;    // weight of the adversarial term in G's loss
+    double adv_weight = 0.1;    // weight of the adversarial term in G's loss
     double d_weight = 0.5;      // scale of D's loss
     double lr = 1e-4;
     double beta1 = 0.5;
