@@ -26,7 +26,8 @@ namespace {
 struct DemoFlags {
     RuntimeFlags runtime;
     std::string out = "demo-out";
-    int64_t steps = 400;
+    int64_t steps = 600;         // at most
+    double time_budget = 150.0;  // seconds of training
     int64_t count = 2000;
     int64_t test_count = 200;
     int64_t batch = 16;
@@ -84,6 +85,7 @@ void run(const DemoFlags& f) {
     request.train.data = train_dir;
     request.train.out = run_dir;
     request.train.steps = f.steps;
+    request.train.time_budget = f.time_budget;
     request.train.batch = f.batch;
     request.train.log_every = 5;
     request.train.sample_every = 50;
@@ -131,7 +133,8 @@ void register_demo(CLI::App& app) {
     auto flags = std::make_shared<DemoFlags>();
     auto* cmd = app.add_subcommand("demo", "train the colorizer on synthetic data and write an HTML page");
     cmd->add_option("--out", flags->out, "demo folder")->capture_default_str();
-    cmd->add_option("--steps", flags->steps, "training steps")->capture_default_str();
+    cmd->add_option("--steps", flags->steps, "training steps at most")->capture_default_str();
+    cmd->add_option("--time-budget", flags->time_budget, "seconds of training at most")->capture_default_str();
     cmd->add_option("--count", flags->count, "synthetic training images")->capture_default_str();
     cmd->add_option("--widths", flags->widths, "generator widths")->expected(4)->capture_default_str();
     cmd->add_option("--lr", flags->lr, "Adam learning rate")->capture_default_str();
