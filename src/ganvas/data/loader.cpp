@@ -108,13 +108,14 @@ Example BatchLoader::load_example(size_t index, uint64_t seed) {
 Batch BatchLoader::load_batch(int64_t global_batch) {
     const int64_t epoch = global_batch / batches_per_epoch_;
     const int64_t within = global_batch % batches_per_epoch_;
-    std::vector<size_t> order;
+    std::shared_ptr<const std::vector<size_t>> order;  // shared, not copied per batch
     {
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = orders_.find(epoch);
         if (it == orders_.end()) {
-            it = orders_.emplace(epoch, epoch_order(dataset_->size(), options_.seed, epoch,
-                                                    options_.shuffle)).first;
+            it = orders_.emplace(epoch, std::make_shared<const std::vector<size_t>>(epoch_order(
+                                            dataset_->size(), options_.seed, epoch, options_.shuffle)))
+                     .first;
             while (orders_.size() > 3) orders_.erase(orders_.begin());
         }
         order = it->second;
@@ -124,7 +125,7 @@ Batch BatchLoader::load_batch(int64_t global_batch) {
     for (int64_t k = 0; k < options_.batch_size; ++k) {
         const auto slot = static_cast<size_t>(within * options_.batch_size + k);
         const uint64_t seed = mix_seed(mix_seed(options_.seed, static_cast<uint64_t>(epoch)), slot);
-        examples.push_back(load_example(order[slot], seed));
+        examples.push_back(load_example((*order)[slot], seed));
     }
     return collate(examples);
 }

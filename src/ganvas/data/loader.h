@@ -71,7 +71,7 @@ private:
     int64_t consumed_;  // global index of the next batch the consumer takes
     bool stop_ = false;
     std::set<size_t> failed_;
-    std::map<int64_t, std::vector<size_t>> orders_;  // cached epoch permutations
+    std::map<int64_t, std::shared_ptr<const std::vector<size_t>>> orders_;  // cached epoch permutations
     std::vector<std::thread> threads_;
 };
 

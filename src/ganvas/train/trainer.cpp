@@ -187,10 +187,11 @@ TrainResult train(const TrainRequest& request) {
     };
 
     while (state.step < total) {
-        const Batch batch = loader.next().to(request.placement.device);
-        Batch placed = batch;
-        placed.input = request.placement.apply(batch.input);
-        placed.target = request.placement.apply(batch.target);
+        // One move to the device and memory format the model uses.
+        Batch placed = loader.next();
+        placed.input = request.placement.apply(placed.input);
+        placed.target = request.placement.apply(placed.target);
+        placed.label = placed.label.to(request.placement.device);
         const NamedValues losses = model->train_step(placed);
         for (const auto& [name, value] : losses) {
             if (!std::isfinite(value)) {
