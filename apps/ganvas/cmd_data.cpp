@@ -13,6 +13,7 @@ struct SynthFlags {
     int64_t count = 1000;
     int size = 64;
     uint64_t seed = 1;
+    bool ab = false;
 };
 }  // namespace
 
@@ -25,10 +26,11 @@ void register_data(CLI::App& app) {
     synth->add_option("--count", flags->count, "number of images")->capture_default_str();
     synth->add_option("--size", flags->size, "image side in pixels")->capture_default_str();
     synth->add_option("--seed", flags->seed, "seed (another seed gives other images)")->capture_default_str();
+    synth->add_flag("--ab", flags->ab, "write pix2pix AB pairs: edges (left) | image (right)");
     synth->callback([flags] {
         Progress progress("synth", flags->count);
         write_synth_dataset(flags->out, flags->count, flags->size, flags->seed,
-                            [&](int64_t done) { progress.update(done); });
+                            [&](int64_t done) { progress.update(done); }, flags->ab);
         progress.finish();
         spdlog::info("wrote {} images to {}", flags->count, flags->out);
     });

@@ -5,6 +5,7 @@
 #include "ganvas/core/error.h"
 #include "ganvas/data/image_folder.h"
 #include "ganvas/eval/evaluate.h"
+#include "ganvas/eval/paired_eval.h"
 #include "ganvas/models/factory.h"
 
 #include <iostream>
@@ -18,28 +19,39 @@ struct EvalFlags {
     std::string checkpoint, data, split = "all", json;
     SplitOptions split_options;
     EvalOptions options;
+    PairedEvalOptions paired;
 };
 
-void run(const EvalFlags& f) {
-    const Placement placement = apply_runtime_flags(f.runtime);
-    const Split split = parse_split(f.split);
-    auto loaded = load_checkpoint(f.checkpoint, ColorizerModel::kName);
-    auto model = load_model(loaded, placement);
-    auto files = list_split(f.data, split, f.split_options);
-    const auto result = evaluate_colorizer(static_cast<ColorizerModel&>(*model), files, f.options);
-    if (f.json == "-") {
+template <typename Result>
+void report(const Result& result, const std::string& json) {
+    if (json == "-") {
         std::cout << result.to_json().dump(2) << "\n";
         return;
     }
     std::cout << result.table();
-    if (!f.json.empty()) write_file_atomic(f.json, result.to_json().dump(2) + "\n");
+    if (!json.empty()) write_file_atomic(json, result.to_json().dump(2) + "\n");
+}
+
+void run(const EvalFlags& f) {
+    const Placement placement = apply_runtime_flags(f.runtime);
+    const Split split = parse_split(f.split);
+    auto loaded = load_checkpoint(f.checkpoint);
+    auto model = load_model(loaded, placement);
+    auto files = list_split(f.data, split, f.split_options);
+    if (auto* colorizer = dynamic_cast<ColorizerModel*>(model.get())) {
+        report(evaluate_colorizer(*colorizer, files, f.options), f.json);
+    } else {
+        PairedEvalOptions paired = f.paired;
+        paired.limit = f.options.limit;
+        report(evaluate_paired(*model, files, paired), f.json);
+    }
 }
 
 }  // namespace
 
 void register_eval(CLI::App& app) {
     auto flags = std::make_shared<EvalFlags>();
-    auto* cmd = app.add_subcommand("eval", "PSNR, SSIM and colorfulness of a colorizer against baselines");
+    auto* cmd = app.add_subcommand("eval", "a model on held-aside data: the colorizer's PSNR, SSIM, colorfulness against baselines; paired models' L1, PSNR, SSIM");
     cmd->add_option("--checkpoint", flags->checkpoint, "checkpoint file or run folder")->required();
     cmd->add_option("--data", flags->data, "folder of color images (searched recursively)")->required();
     cmd->add_option("--split", flags->split, "train, val, test or all")->capture_default_str();
@@ -47,6 +59,9 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--size", flags->options.image_size, "evaluation size (default: the training size)");
     cmd->add_option("--limit", flags->options.limit, "evaluate at most this many images");
     cmd->add_option("--batch", flags->options.batch, "images per forward pass")->capture_default_str();
+    cmd->add_option("--html", flags->paired.html_dir, "paired models: write input | output | target rows and the "
+                                                      "metrics as DIR/index.html");
+    cmd->add_option("--seed", flags->paired.seed, "paired models: seed of the generator's dropout / noise");
     cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags] { run(*flags); });

@@ -114,13 +114,23 @@ cv::Mat synth_image(uint64_t seed, int64_t index, int size) {
     return out;
 }
 
+cv::Mat synth_edges(const cv::Mat& rgb) {
+    cv::Mat gray, edges, rgb_edges;
+    cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+    cv::Canny(gray, edges, 40, 120);
+    cv::cvtColor(255 - edges, rgb_edges, cv::COLOR_GRAY2RGB);
+    return rgb_edges;
+}
+
 int64_t write_synth_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
-                            const std::function<void(int64_t)>& on_progress) {
+                            const std::function<void(int64_t)>& on_progress, bool ab) {
     if (count < 1) throw UsageError("--count must be at least 1");
     if (size < 16) throw UsageError("--size must be at least 16");
     ensure_writable_dir(out);
     for (int64_t i = 0; i < count; ++i) {
-        write_image_rgb(out / fmt::format("synth_{:06d}.png", i), synth_image(seed, i, size));
+        cv::Mat image = synth_image(seed, i, size);
+        if (ab) cv::hconcat(synth_edges(image), image, image);
+        write_image_rgb(out / fmt::format("synth_{:06d}.png", i), image);
         if (on_progress) on_progress(i + 1);
     }
     return count;

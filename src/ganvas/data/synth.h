@@ -19,8 +19,12 @@ namespace ganvas {
 cv::Mat synth_image(uint64_t seed, int64_t index, int size);
 
 // Writes images 0..count-1 as <out>/synth_000000.png ...; returns the number written.
-// `on_progress(done)` is called after each image when given.
+// `on_progress(done)` is called after each image when given. With `ab`, each file is an aligned
+// pair for pix2pix instead: A (left) the image's edges (Canny, black on white), B (right) the image.
 int64_t write_synth_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
-                            const std::function<void(int64_t)>& on_progress = {});
+                            const std::function<void(int64_t)>& on_progress = {}, bool ab = false);
+
+// The A half of a synthetic pair: Canny edges of the image's luma, black strokes on white.
+cv::Mat synth_edges(const cv::Mat& rgb);
 
 }  // namespace ganvas

@@ -2,10 +2,33 @@
 #pragma once
 #include <torch/types.h>
 
+#include <functional>
+#include <string>
+
 namespace ganvas {
 
 // Vanilla GAN (Goodfellow et al. 2014) as binary cross-entropy on logits: the mean of
 // -log sigmoid(x) against "real", -log(1 - sigmoid(x)) against "fake".
 torch::Tensor bce_gan_loss(const torch::Tensor& logits, bool target_is_real);
+
+enum class GanObjective {
+    Vanilla,  // BCE with logits (pix2pix's default)
+    Lsgan,    // least squares against 1 / 0 (Mao et al. 2017)
+    Hinge,    // D: relu(1 - real) + relu(1 + fake); G: -fake (Lim & Ye 2017)
+    Wgangp,   // D: fake - real, G: -fake (Arjovsky et al. 2017) + gradient penalty (Gulrajani et al. 2017)
+};
+
+GanObjective parse_gan_objective(const std::string& name);  // vanilla|lsgan|hinge|wgangp; UsageError
+std::string to_string(GanObjective objective);
+
+// D's loss for one side: logits of real images (target_is_real) or of generated ones.
+torch::Tensor gan_d_loss(GanObjective objective, const torch::Tensor& logits, bool target_is_real);
+// G's loss on the logits D gives its images.
+torch::Tensor gan_g_loss(GanObjective objective, const torch::Tensor& fake_logits);
+
+// WGAN-GP's penalty: weight * mean over samples of (||grad_x D(x)||_2 - 1)^2 at
+// x = a * real + (1 - a) * fake, a ~ U(0, 1) per sample; the graph is kept for D's backward.
+torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& discriminator,
+                               const torch::Tensor& real, const torch::Tensor& fake, double weight = 10.0);
 
 }  // namespace ganvas

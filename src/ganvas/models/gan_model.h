@@ -40,12 +40,20 @@ public:
     virtual void place(const Placement& placement) = 0;
     virtual const Placement& placement() const = 0;
 
+    // Called before every step with the run's progress (schedules live in the model).
+    virtual void begin_step(int64_t step, int64_t total_steps) {}
     // One optimization step of every network; `batch` is already placed. Returns named losses.
     virtual NamedValues train_step(const Batch& batch) = 0;
     // Images to look at side by side (no gradients, inference mode).
     virtual std::vector<Visual> visuals(const Batch& batch) = 0;
     // Scales every optimizer's base learning rate (for schedules).
     virtual void set_lr_scale(double scale) = 0;
+
+    // Inference, the one entry point of `ganvas translate`: input images [N, 3, H, W] in [0, 1]
+    // (any device) -> output images [N, 3, H', W'] in [0, 1] on CPU.
+    virtual torch::Tensor translate(const torch::Tensor& input) = 0;
+    // The side inputs are resized to before translate() (0: any size is fine).
+    virtual int64_t translate_size() const { return 0; }
 
     virtual void save(torch::serialize::OutputArchive& archive) const = 0;
     virtual void load(torch::serialize::InputArchive& archive) = 0;

@@ -192,6 +192,7 @@ TrainResult train(const TrainRequest& request) {
         placed.input = request.placement.apply(placed.input);
         placed.target = request.placement.apply(placed.target);
         placed.label = placed.label.to(request.placement.device);
+        model->begin_step(state.step, total);
         const NamedValues losses = model->train_step(placed);
         for (const auto& [name, value] : losses) {
             if (!std::isfinite(value)) {

@@ -1,6 +1,7 @@
 // The face-colorization GAN as a trainable model: networks, optimizers, losses and the training
 // set's mean chroma (the "mean chroma" baseline of `ganvas eval`).
 #pragma once
+#include "ganvas/core/color.h"
 #include "ganvas/models/colorizer/networks.h"
 #include "ganvas/models/colorizer/options.h"
 #include "ganvas/models/gan_model.h"
@@ -40,6 +41,7 @@ public:
     NamedValues train_step(const Batch& batch) override;
     std::vector<Visual> visuals(const Batch& batch) override;
     void set_lr_scale(double scale) override;
+    torch::Tensor translate(const torch::Tensor& input) override { return colorize(rgb_to_gray3(input)); }
     void save(torch::serialize::OutputArchive& archive) const override;
     void load(torch::serialize::InputArchive& archive) override;
     int64_t parameter_count() const override;

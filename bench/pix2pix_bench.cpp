@@ -1,0 +1,90 @@
+// Training and inference speed of pix2pix at the reference defaults (U-Net 256, 70x70 PatchGAN,
+// batch norm, vanilla GAN + 100 L1, batch 1, 256x256): the same step as bench/pix2pix_peer.py on
+// random images. One JSON line of medians.
+//
+//   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--nchw] [--stock-kernels]
+//                             [--no-onednn-transpose] [--stock-adam]
+#include "ganvas/core/runtime.h"
+#include "ganvas/models/pix2pix/pix2pix_model.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+namespace {
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+double now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    int threads = 2, steps = 10, warmup = 3;
+    int64_t size = 256;
+    bool channels_last = true;
+    ganvas::Pix2PixOptions options;
+    std::string label = "ganvas";
+    for (int i = 1; i < argc; ++i) {
+        const auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
+        if (!std::strcmp(argv[i], "--threads")) threads = next();
+        else if (!std::strcmp(argv[i], "--size")) size = next();
+        else if (!std::strcmp(argv[i], "--steps")) steps = next();
+        else if (!std::strcmp(argv[i], "--nchw")) channels_last = false, label += "-nchw";
+        else if (!std::strcmp(argv[i], "--stock-kernels")) options.fast_kernels = false, label += "-stock";
+        else {
+            std::cerr << "unknown argument " << argv[i] << "\n";
+            return 2;
+        }
+    }
+    ganvas::configure_threads(threads);
+    torch::manual_seed(0);
+    options.crop_size = size;
+    options.load_size = size;
+    options.netG = size == 256 ? "unet_256" : "unet_128";
+    ganvas::Pix2PixModel model(options);
+    ganvas::Placement placement;
+    placement.channels_last = channels_last;
+    model.place(placement);
+    ganvas::Batch b;
+    b.input = placement.apply(torch::rand({1, 3, size, size}));
+    b.target = placement.apply(torch::rand({1, 3, size, size}));
+
+    if (const char* trace = std::getenv("GANVAS_BENCH_TRACE")) {  // a Chrome trace of 3 steps
+        for (int i = 0; i < warmup; ++i) model.train_step(b);
+        torch::autograd::profiler::RecordProfile profile(trace);
+        for (int i = 0; i < 3; ++i) model.train_step(b);
+        return 0;
+    }
+    std::vector<double> train_s, infer_s;
+    for (int i = 0; i < warmup + steps; ++i) {
+        const double t = now();
+        model.train_step(b);
+        if (i >= warmup) train_s.push_back(now() - t);
+    }
+    for (int i = 0; i < warmup + steps; ++i) {
+        const double t = now();
+        model.translate(b.input);
+        if (i >= warmup) infer_s.push_back(now() - t);
+    }
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    nlohmann::json out = {{"impl", label},
+                          {"threads", threads},
+                          {"size", size},
+                          {"train_step_s", median(train_s)},
+                          {"infer_ms", 1000.0 * median(infer_s)},
+                          {"peak_rss_mb", static_cast<double>(usage.ru_maxrss) / 1024.0},
+                          {"openblas_coretype", std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : ""}};
+    std::cout << out.dump() << std::endl;
+    return 0;
+}

@@ -1,0 +1,42 @@
+// `ganvas eval` for paired translation models (pix2pix, SketchyGAN): the model's output against the
+// target of every held-aside pair, with the input itself as a floor. Optionally an HTML page of
+// input | output | target rows, like the reference pix2pix's test.py.
+#pragma once
+#include "ganvas/models/gan_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ganvas {
+
+struct PairedMeans {
+    double l1 = 0.0;    // mean absolute difference, 8-bit images scaled to [0, 1]
+    double psnr = 0.0;  // dB (an exact match counts as 100)
+    double ssim = 0.0;  // skimage defaults, mean over R, G, B
+};
+
+struct PairedEvaluation {
+    int64_t images = 0;
+    int64_t failed = 0;
+    int64_t image_size = 0;
+    PairedMeans model;
+    PairedMeans input;  // the input image taken as the output
+    nlohmann::json to_json() const;
+    std::string table() const;
+};
+
+struct PairedEvalOptions {
+    int64_t limit = 0;                 // at most this many pairs; 0 = all
+    std::filesystem::path html_dir;    // when set: index.html + images/<n>_{input,output,target}.png
+    int64_t html_rows = 50;            // rows on that page
+    uint64_t seed = 0;                 // dropout / noise of the generator
+};
+
+// `files` are the pairs as the model's dataset reads them (evaluation mode: no augmentation).
+PairedEvaluation evaluate_paired(GanModel& model, const std::vector<std::filesystem::path>& files,
+                                 const PairedEvalOptions& options);
+
+}  // namespace ganvas

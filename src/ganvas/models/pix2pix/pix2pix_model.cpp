@@ -1,0 +1,235 @@
+#include "ganvas/models/pix2pix/pix2pix_model.h"
+
+#include "ganvas/core/color.h"
+#include "ganvas/core/error.h"
+#include "ganvas/data/paired.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace ganvas {
+
+torch::nn::AnyModule make_pix2pix_generator(const Pix2PixOptions& o) {
+    const NormKind norm = parse_norm(o.norm);
+    const auto path = o.fast_kernels ? ConvTransposePath::Auto : ConvTransposePath::Reference;
+    torch::nn::AnyModule net;
+    if (o.netG == "unet_256" || o.netG == "unet_128") {
+        net = torch::nn::AnyModule(UnetGenerator(o.input_nc(), o.output_nc(), o.netG == "unet_256" ? 8 : 7, o.ngf,
+                                                 norm, o.dropout, path));
+    } else {
+        net = torch::nn::AnyModule(
+            ResnetGenerator(o.input_nc(), o.output_nc(), o.netG == "resnet_9blocks" ? 9 : 6, o.ngf, norm, o.dropout));
+        for (auto& m : net.ptr()->modules()) {
+            if (auto* t = m->as<FastConvTranspose2d>()) t->set_path(path);
+        }
+    }
+    init_weights(*net.ptr(), o.init_type, o.init_gain);
+    return net;
+}
+
+torch::nn::AnyModule make_pix2pix_discriminator(const Pix2PixOptions& o) {
+    const NormKind norm = parse_norm(o.norm);
+    const int64_t in = o.input_nc() + o.output_nc();
+    torch::nn::AnyModule net;
+    if (o.netD == "pixel") {
+        net = torch::nn::AnyModule(PixelDiscriminator(in, o.ndf, norm));
+    } else {
+        net = torch::nn::AnyModule(NLayerDiscriminator(in, o.ndf, o.netD == "basic" ? 3 : o.n_layers_D, norm));
+    }
+    init_weights(*net.ptr(), o.init_type, o.init_gain);
+    return net;
+}
+
+double pix2pix_lr_scale(const Pix2PixOptions& o, int64_t step, int64_t total) {
+    const int64_t epochs = o.n_epochs + o.n_epochs_decay;
+    const int64_t epoch = total > 0 ? std::min(epochs, step * epochs / total + 1) : 1;  // 1-based
+    return 1.0 - static_cast<double>(std::max<int64_t>(0, epoch - o.n_epochs)) /
+                     static_cast<double>(o.n_epochs_decay + 1);
+}
+
+Pix2PixModel::Pix2PixModel(Pix2PixOptions options) : options_(std::move(options)) {
+    options_.validate();
+    netG_ = make_pix2pix_generator(options_);
+    netD_ = make_pix2pix_discriminator(options_);
+    const AdamConfig adam{options_.lr, options_.beta1, options_.beta2};
+    if (options_.fast_kernels) {
+        opt_g_ = std::make_unique<FusedAdam>(netG_.ptr()->parameters(), adam);
+        opt_d_ = std::make_unique<FusedAdam>(netD_.ptr()->parameters(), adam);
+    } else {
+        const auto stock = torch::optim::AdamOptions(options_.lr).betas({options_.beta1, options_.beta2});
+        stock_g_ = std::make_unique<torch::optim::Adam>(netG_.ptr()->parameters(), stock);
+        stock_d_ = std::make_unique<torch::optim::Adam>(netD_.ptr()->parameters(), stock);
+    }
+    place(placement_);
+}
+
+std::shared_ptr<Dataset> Pix2PixModel::make_dataset(std::vector<std::filesystem::path> files, bool train) const {
+    const PairSource source = options_.dataset_mode == Pix2PixData::Aligned   ? PairSource::Aligned
+                              : options_.dataset_mode == Pix2PixData::Folders ? PairSource::Folders
+                                                                              : PairSource::Gray;
+    const PairAugment augment{static_cast<int>(options_.load_size), static_cast<int>(options_.crop_size),
+                              options_.flip};
+    return std::make_shared<PairedDataset>(std::move(files), source, augment, options_.direction == "BtoA", train);
+}
+
+void Pix2PixModel::place(const Placement& placement) {
+    placement_ = placement;
+    place_module(*netG_.ptr(), placement_);
+    place_module(*netD_.ptr(), placement_);
+    if (opt_g_) {
+        opt_g_->place(placement_);
+        opt_d_->place(placement_);
+    } else {
+        place_adam_state(*stock_g_, placement_);
+        place_adam_state(*stock_d_, placement_);
+    }
+}
+
+torch::Tensor Pix2PixModel::network_input(const torch::Tensor& input) const {
+    if (options_.dataset_mode == Pix2PixData::Colorization) return rgb_to_lab(input).narrow(1, 0, 1) / 50.0 - 1.0;
+    return input * 2.0 - 1.0;
+}
+
+torch::Tensor Pix2PixModel::network_target(const torch::Tensor& target) const {
+    if (options_.dataset_mode == Pix2PixData::Colorization) return rgb_to_lab(target).narrow(1, 1, 2) / 110.0;
+    return target * 2.0 - 1.0;
+}
+
+torch::Tensor Pix2PixModel::to_image(const torch::Tensor& output, const torch::Tensor& input) const {
+    if (options_.dataset_mode == Pix2PixData::Colorization) {
+        auto lightness = rgb_to_lab(input).narrow(1, 0, 1);
+        return lab_to_rgb(torch::cat({lightness, output * 110.0}, 1));
+    }
+    return ((output + 1.0) * 0.5).clamp(0.0, 1.0);
+}
+
+void Pix2PixModel::set_d_requires_grad(bool requires) {
+    for (auto& p : netD_.ptr()->parameters()) p.set_requires_grad(requires);
+}
+
+void Pix2PixModel::begin_step(int64_t step, int64_t total_steps) {
+    set_lr_scale(pix2pix_lr_scale(options_, step, total_steps));
+}
+
+NamedValues Pix2PixModel::train_step(const Batch& batch) {
+    netG_.ptr()->train();
+    netD_.ptr()->train();
+    const auto real_a = network_input(batch.input);
+    const auto real_b = network_target(batch.target);
+    const auto fake_b = netG_.forward(real_a);
+    const auto fake_ab = torch::cat({real_a, fake_b}, 1);
+    const auto real_ab = torch::cat({real_a, real_b}, 1);
+    const auto objective = options_.gan_mode;
+
+    // D: fake pairs as fake, real pairs as real, halved; WGAN-GP adds its penalty.
+    set_d_requires_grad(true);
+    auto d_fake = gan_d_loss(objective, netD_.forward(fake_ab.detach()), false);
+    auto d_real = gan_d_loss(objective, netD_.forward(real_ab), true);
+    auto d = 0.5 * (d_fake + d_real);
+    torch::Tensor gp;
+    if (objective == GanObjective::Wgangp) {
+        gp = gradient_penalty([&](const torch::Tensor& x) { return netD_.forward(x); }, real_ab, fake_ab,
+                              options_.lambda_gp);
+        d = d + gp;
+    }
+    if (opt_d_) opt_d_->zero_grad(); else stock_d_->zero_grad();
+    d.backward();
+    if (opt_d_) opt_d_->step(); else stock_d_->step();
+
+    // G: fool the updated D, stay close to the target.
+    set_d_requires_grad(false);
+    auto g_gan = gan_g_loss(objective, netD_.forward(fake_ab));
+    auto g_l1 = torch::l1_loss(fake_b, real_b) * options_.lambda_L1;
+    auto g = g_gan + g_l1;
+    if (opt_g_) opt_g_->zero_grad(); else stock_g_->zero_grad();
+    g.backward();
+    if (opt_g_) opt_g_->step(); else stock_g_->step();
+    set_d_requires_grad(true);
+
+    NamedValues out{{"G_GAN", g_gan.item<double>()}, {"G_L1", g_l1.item<double>()},
+                    {"D_real", d_real.item<double>()}, {"D_fake", d_fake.item<double>()}};
+    if (gp.defined()) out.emplace_back("D_GP", gp.item<double>());
+    return out;
+}
+
+torch::Tensor Pix2PixModel::translate(const torch::Tensor& input) {
+    torch::NoGradGuard no_grad;
+    auto& g = *netG_.ptr();
+    // The reference's test.py runs G in training mode (batch statistics, dropout on); the running
+    // statistics that this would update are put back afterwards.
+    std::vector<torch::Tensor> saved;
+    if (options_.test_train_mode) {
+        for (const auto& b : g.buffers()) saved.push_back(b.clone());
+        g.train();
+    } else {
+        g.eval();
+    }
+    const auto x = placement_.apply(input);
+    auto out = to_image(netG_.forward(network_input(x)), x).to(torch::kCPU).contiguous();
+    if (options_.test_train_mode) {
+        auto buffers = g.buffers();
+        for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+    }
+    return out;
+}
+
+std::vector<Visual> Pix2PixModel::visuals(const Batch& batch) {
+    auto output = translate(batch.input);
+    return {{"input", batch.input.to(torch::kCPU)}, {"output", output}, {"target", batch.target.to(torch::kCPU)}};
+}
+
+void Pix2PixModel::set_lr_scale(double scale) {
+    const double lr = options_.lr * scale;
+    if (opt_g_) {
+        opt_g_->set_lr(lr);
+        opt_d_->set_lr(lr);
+        return;
+    }
+    for (auto* opt : {stock_g_.get(), stock_d_.get()}) {
+        for (auto& group : opt->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    }
+}
+
+void Pix2PixModel::save(torch::serialize::OutputArchive& archive) const {
+    torch::serialize::OutputArchive g, d;
+    netG_.ptr()->save(g);
+    netD_.ptr()->save(d);
+    archive.write("G", g);
+    archive.write("D", d);
+    if (opt_g_) {
+        opt_g_->save(archive, "opt_G");
+        opt_d_->save(archive, "opt_D");
+    } else {
+        torch::serialize::OutputArchive og, od;
+        stock_g_->save(og);
+        stock_d_->save(od);
+        archive.write("stock_opt_G", og);
+        archive.write("stock_opt_D", od);
+    }
+}
+
+void Pix2PixModel::load(torch::serialize::InputArchive& archive) {
+    torch::serialize::InputArchive g, d;
+    archive.read("G", g);
+    archive.read("D", d);
+    netG_.ptr()->load(g);
+    netD_.ptr()->load(d);
+    if (opt_g_) {
+        opt_g_->load(archive, "opt_G");
+        opt_d_->load(archive, "opt_D");
+    } else {
+        torch::serialize::InputArchive og, od;
+        archive.read("stock_opt_G", og);
+        archive.read("stock_opt_D", od);
+        stock_g_->load(og);
+        stock_d_->load(od);
+    }
+    place(placement_);
+}
+
+int64_t Pix2PixModel::parameter_count() const {
+    return count_parameters(*netG_.ptr()) + count_parameters(*netD_.ptr());
+}
+
+}  // namespace ganvas

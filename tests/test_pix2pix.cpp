@@ -1,0 +1,485 @@
+// pix2pix: networks, objectives, paired data, optimizer and transposed-convolution kernels, model.
+#include "test_util.h"
+
+#include "ganvas/core/checkpoint.h"
+#include "ganvas/core/color.h"
+#include "ganvas/core/error.h"
+#include "ganvas/core/image.h"
+#include "ganvas/data/paired.h"
+#include "ganvas/eval/paired_eval.h"
+#include "ganvas/infer/translate.h"
+#include "ganvas/losses/gan_loss.h"
+#include "ganvas/models/factory.h"
+#include "ganvas/models/pix2pix/pix2pix_model.h"
+#include "ganvas/nn/adam.h"
+#include "ganvas/nn/conv_transpose.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace ganvas {
+namespace {
+
+using test::SeededTest;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+std::map<std::string, std::vector<int64_t>> shapes_by_key(const torch::nn::Module& m) {
+    std::map<std::string, std::vector<int64_t>> out;
+    for (const auto& p : m.named_parameters()) out[p.key()] = p.value().sizes().vec();
+    for (const auto& b : m.named_buffers()) out[b.key()] = b.value().sizes().vec();
+    return out;
+}
+
+// A small pix2pix for fast runs: ResNet generator with 6 blocks at 32x32, widths 8.
+Pix2PixOptions tiny_options() {
+    Pix2PixOptions o;
+    o.netG = "resnet_6blocks";
+    o.ngf = 8;
+    o.ndf = 8;
+    o.crop_size = 32;
+    o.load_size = 36;
+    return o;
+}
+
+Batch random_pair_batch(int64_t n, int64_t size) {
+    Batch b;
+    b.input = torch::rand({n, 3, size, size});
+    b.target = torch::rand({n, 3, size, size});
+    b.label = torch::full({n}, -1, torch::kLong);
+    return b;
+}
+
+// --- networks -----------------------------------------------------------------------------------
+
+TEST_F(SeededTest, UnetShapesFor256And128) {
+    UnetGenerator g256(3, 3, 8, 4, NormKind::Batch, true);
+    EXPECT_EQ(g256->forward(torch::rand({1, 3, 256, 256})).sizes(), torch::IntArrayRef({1, 3, 256, 256}));
+    UnetGenerator g128(1, 2, 7, 4, NormKind::Batch, true);
+    EXPECT_EQ(g128->forward(torch::rand({2, 1, 128, 128})).sizes(), torch::IntArrayRef({2, 2, 128, 128}));
+}
+
+TEST_F(SeededTest, UnetLevelsConcatenateTheirInputAndBottomOutAtOnePixel) {
+    for (int64_t levels : {7, 8}) {
+        const int64_t size = int64_t{1} << levels;
+        UnetGenerator g(3, 3, levels, 4, NormKind::Batch, false);
+        torch::NoGradGuard no_grad;
+        auto x = torch::rand({1, 3, size, size});
+        UnetLevelImpl* level = g->model.get();
+        for (int64_t depth = 0;; ++depth) {
+            auto out = level->forward(x);
+            if (depth == 0) {
+                EXPECT_EQ(out.sizes(), x.sizes());
+            } else {
+                // The skip connection: the input passes through unchanged, the level's output follows.
+                ASSERT_EQ(out.size(1), x.size(1) * 2) << "level " << depth;
+                EXPECT_TRUE(torch::equal(out.narrow(1, 0, x.size(1)), x)) << "level " << depth;
+                EXPECT_EQ(out.size(2), x.size(2));
+            }
+            // Run the layers in front of the inner level to get the input it receives.
+            UnetLevelImpl* inner = nullptr;
+            torch::Tensor h = x;
+            for (auto& layer : *level->model) {
+                if ((inner = layer.ptr()->as<UnetLevel>())) break;
+                h = layer.forward(h);
+            }
+            if (!inner) {
+                EXPECT_EQ(depth, levels - 1) << "levels";
+                EXPECT_EQ(x.size(2), 2) << "the innermost level's input is 2x2, its down conv makes 1x1";
+                break;
+            }
+            x = h;
+            level = inner;
+        }
+    }
+}
+
+TEST_F(SeededTest, StateDictKeysFollowTheReferenceNames) {
+    Pix2PixOptions o;
+    auto g = make_pix2pix_generator(o);
+    auto d = make_pix2pix_discriminator(o);
+    const auto gk = shapes_by_key(*g.ptr());
+    const auto dk = shapes_by_key(*d.ptr());
+    const std::string inner6 = "model.model.1.model.3.model.3.model.3.model.3.model.3.model.3.";
+    const std::map<std::string, std::vector<int64_t>> expected_g = {
+        {"model.model.0.weight", {64, 3, 4, 4}},
+        {"model.model.3.weight", {128, 3, 4, 4}},
+        {"model.model.3.bias", {3}},
+        {"model.model.1.model.1.weight", {128, 64, 4, 4}},
+        {"model.model.1.model.2.weight", {128}},
+        {"model.model.1.model.2.running_mean", {128}},
+        {"model.model.1.model.2.num_batches_tracked", {}},
+        {"model.model.1.model.5.weight", {256, 64, 4, 4}},
+        {"model.model.1.model.6.running_var", {64}},
+        {inner6 + "model.1.weight", {512, 512, 4, 4}},
+        {inner6 + "model.3.weight", {512, 512, 4, 4}},
+        {inner6 + "model.4.weight", {512}},
+    };
+    for (const auto& [key, shape] : expected_g) {
+        ASSERT_TRUE(gk.count(key)) << key;
+        EXPECT_EQ(gk.at(key), shape) << key;
+    }
+    EXPECT_FALSE(gk.count("model.model.0.bias")) << "convs before batch norm have no bias in the reference";
+    const std::map<std::string, std::vector<int64_t>> expected_d = {
+        {"model.0.weight", {64, 6, 4, 4}}, {"model.0.bias", {64}},       {"model.2.weight", {128, 64, 4, 4}},
+        {"model.3.weight", {128}},         {"model.5.weight", {256, 128, 4, 4}}, {"model.8.weight", {512, 256, 4, 4}},
+        {"model.9.running_mean", {512}},   {"model.11.weight", {1, 512, 4, 4}},  {"model.11.bias", {1}},
+    };
+    for (const auto& [key, shape] : expected_d) {
+        ASSERT_TRUE(dk.count(key)) << key;
+        EXPECT_EQ(dk.at(key), shape) << key;
+    }
+    // The reference prints 54.414 M and 2.769 M parameters for these two networks.
+    EXPECT_EQ(count_parameters(*g.ptr()), 54413955);
+    EXPECT_EQ(count_parameters(*d.ptr()), 2768705);
+}
+
+TEST_F(SeededTest, PatchGanReceptiveFieldIs70AndMatchesTheGradientSupport) {
+    NLayerDiscriminator d(6, 4, 3, NormKind::None);
+    EXPECT_EQ(receptive_field(d->model), 70);
+    EXPECT_EQ(receptive_field(NLayerDiscriminator(6, 4, 1, NormKind::None)->model), 16);
+    EXPECT_EQ(receptive_field(NLayerDiscriminator(6, 4, 5, NormKind::None)->model), 286);
+    // The pixels one logit depends on: the support of its input gradient.
+    init_weights(*d, "normal", 0.02);
+    auto x = torch::rand({1, 6, 128, 128}).requires_grad_(true);
+    auto out = d->forward(x);
+    out.index({0, 0, out.size(2) / 2, out.size(3) / 2}).backward();
+    auto support = x.grad().abs().sum(std::vector<int64_t>{0, 1}) > 0;
+    auto rows = support.any(1).nonzero();
+    auto cols = support.any(0).nonzero();
+    EXPECT_EQ(rows.max().item<int64_t>() - rows.min().item<int64_t>() + 1, 70);
+    EXPECT_EQ(cols.max().item<int64_t>() - cols.min().item<int64_t>() + 1, 70);
+}
+
+TEST_F(SeededTest, ResnetAndPixelNetworksHaveTheirShapes) {
+    ResnetGenerator g(3, 3, 6, 8, NormKind::Instance, false);
+    EXPECT_EQ(g->forward(torch::rand({1, 3, 32, 32})).sizes(), torch::IntArrayRef({1, 3, 32, 32}));
+    const auto keys = shapes_by_key(*g);
+    EXPECT_TRUE(keys.count("model.10.conv_block.1.weight"));
+    EXPECT_TRUE(keys.count("model.1.bias")) << "instance norm keeps conv biases in the reference";
+    PixelDiscriminator d(6, 8, NormKind::Batch);
+    EXPECT_EQ(d->forward(torch::rand({1, 6, 20, 20})).sizes(), torch::IntArrayRef({1, 1, 20, 20}));
+    EXPECT_EQ(receptive_field(d->net), 1);
+}
+
+TEST_F(SeededTest, InitTypesSetTheReferenceStatistics) {
+    NLayerDiscriminator d(6, 64, 3, NormKind::Batch);
+    init_weights(*d, "normal", 0.02);
+    auto w = d->model[2]->as<torch::nn::Conv2d>()->weight;
+    EXPECT_NEAR(w.std().item<double>(), 0.02, 0.001);
+    EXPECT_NEAR(d->model[3]->as<torch::nn::BatchNorm2d>()->weight.mean().item<double>(), 1.0, 0.01);
+    init_weights(*d, "orthogonal", 1.0);
+    auto m = d->model[2]->as<torch::nn::Conv2d>()->weight.reshape({128, -1});
+    EXPECT_LT((m.mm(m.t()) - torch::eye(128)).abs().max().item<double>(), 1e-4);
+    EXPECT_THROW(init_weights(*d, "uniform", 0.02), UsageError);
+}
+
+// --- objectives ---------------------------------------------------------------------------------
+
+TEST(GanObjectives, LossesOnKnownLogits) {
+    const auto logits = torch::tensor({2.0f, -1.0f});
+    using G = GanObjective;
+    const double sp2 = std::log1p(std::exp(-2.0)), sp1 = std::log1p(std::exp(1.0));  // softplus(-2), softplus(1)
+    EXPECT_NEAR(gan_d_loss(G::Vanilla, logits, true).item<double>(), (sp2 + sp1) / 2, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Vanilla, logits, false).item<double>(),
+                (std::log1p(std::exp(2.0)) + std::log1p(std::exp(-1.0))) / 2, 1e-6);
+    EXPECT_NEAR(gan_g_loss(G::Vanilla, logits).item<double>(), (sp2 + sp1) / 2, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Lsgan, logits, true).item<double>(), (1.0 + 4.0) / 2, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Lsgan, logits, false).item<double>(), (4.0 + 1.0) / 2, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Hinge, logits, true).item<double>(), (0.0 + 2.0) / 2, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Hinge, logits, false).item<double>(), (3.0 + 0.0) / 2, 1e-6);
+    EXPECT_NEAR(gan_g_loss(G::Hinge, logits).item<double>(), -0.5, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Wgangp, logits, true).item<double>(), -0.5, 1e-6);
+    EXPECT_NEAR(gan_d_loss(G::Wgangp, logits, false).item<double>(), 0.5, 1e-6);
+    EXPECT_NEAR(gan_g_loss(G::Wgangp, logits).item<double>(), -0.5, 1e-6);
+    EXPECT_THROW(parse_gan_objective("wgan"), UsageError);
+}
+
+TEST_F(SeededTest, GradientPenaltyOfALinearCritic) {
+    // D(x) = sum(c * x) per sample: its gradient is c wherever x is, so the penalty is
+    // weight * (||c|| - 1)^2 whatever the mixing coefficients.
+    const auto c = torch::tensor({3.0f, 0.0f, 0.0f, 4.0f}).view({1, 1, 2, 2});  // ||c|| = 5
+    auto critic = [&](const torch::Tensor& x) { return (x * c).sum({1, 2, 3}); };
+    auto real = torch::rand({3, 1, 2, 2}), fake = torch::rand({3, 1, 2, 2});
+    EXPECT_NEAR(gradient_penalty(critic, real, fake, 10.0).item<double>(), 10.0 * 16.0, 1e-3);
+    const auto unit = torch::tensor({0.6f, 0.0f, 0.8f, 0.0f}).view({1, 1, 2, 2});
+    auto unit_critic = [&](const torch::Tensor& x) { return (x * unit).sum({1, 2, 3}); };
+    EXPECT_NEAR(gradient_penalty(unit_critic, real, fake, 10.0).item<double>(), 0.0, 1e-5);
+    // A quadratic critic D(x) = sum(x^2): gradient 2x at the mixed point, so the penalty depends
+    // on where that point lies; with real == fake it is fixed: (2 ||real|| - 1)^2.
+    auto quad = [](const torch::Tensor& x) { return x.pow(2).sum({1, 2, 3}); };
+    auto same = torch::full({1, 1, 2, 2}, 0.5f);  // ||x|| = 1 -> ||grad|| = 2
+    EXPECT_NEAR(gradient_penalty(quad, same, same, 10.0).item<double>(), 10.0, 1e-4);
+}
+
+// --- kernels ------------------------------------------------------------------------------------
+
+TEST_F(SeededTest, OnednnTransposedConvolutionMatchesTheReference) {
+    for (auto [cin, cout, h, k, s, p, op] : std::vector<std::array<int64_t, 7>>{
+             {8, 4, 16, 4, 2, 1, 0}, {6, 3, 5, 3, 2, 1, 1}, {4, 4, 7, 4, 2, 1, 0}}) {
+        auto x = torch::randn({2, cin, h, h}, torch::requires_grad());
+        auto w = (torch::randn({cin, cout, k, k}) * 0.1).requires_grad_(true);
+        auto b = torch::randn({cout}, torch::requires_grad());
+        auto gy = torch::Tensor();
+        auto ref = conv_transpose2d(x, w, b, s, p, op, ConvTransposePath::Reference);
+        gy = torch::randn_like(ref);
+        auto ref_grads = torch::autograd::grad({ref}, {x, w, b}, {gy});
+        auto fast = conv_transpose2d(x, w, b, s, p, op, ConvTransposePath::Onednn);
+        ASSERT_EQ(fast.sizes(), ref.sizes());
+        auto fast_grads = torch::autograd::grad({fast}, {x, w, b}, {gy});
+        EXPECT_LT((fast - ref).abs().max().item<double>(), 1e-4);
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_LT((fast_grads[i] - ref_grads[i]).abs().max().item<double>(),
+                      1e-4 * (1 + ref_grads[i].abs().max().item<double>()))
+                << "gradient " << i;
+        }
+    }
+}
+
+TEST_F(SeededTest, FusedAdamFollowsTorchAdam) {
+    auto a = torch::randn({300, 7}), b = a.clone();
+    a.set_requires_grad(true);
+    b.set_requires_grad(true);
+    FusedAdam fused({a}, {1e-2, 0.5, 0.999, 1e-8});
+    torch::optim::Adam stock({b}, torch::optim::AdamOptions(1e-2).betas({0.5, 0.999}));
+    for (int step = 0; step < 20; ++step) {
+        auto target = torch::randn({300, 7});
+        fused.zero_grad();
+        (a - target).pow(2).sum().backward();
+        fused.step();
+        stock.zero_grad();
+        (b - target).pow(2).sum().backward();
+        stock.step();
+    }
+    EXPECT_LT((a - b).abs().max().item<double>(), 1e-5);
+    EXPECT_GT((a - torch::zeros_like(a)).abs().max().item<double>(), 0.0);
+    fused.zero_grad();
+    EXPECT_FALSE(a.grad().defined()) << "zero_grad releases gradients";
+}
+
+// --- data ---------------------------------------------------------------------------------------
+
+TEST(PairedData, AugmentationKeepsAAndBAligned) {
+    // B is A's photographic negative: any misalignment breaks B == 255 - A.
+    cv::Mat a(40, 40, CV_8UC3);
+    cv::randu(a, 0, 255);
+    cv::Mat b = cv::Scalar(255, 255, 255) - a;
+    const PairAugment aug{48, 32, true};
+    std::set<std::pair<int, int>> offsets;
+    int flips = 0;
+    cv::Mat ra;
+    cv::resize(a, ra, cv::Size(48, 48), 0, 0, cv::INTER_CUBIC);
+    for (uint64_t seed = 0; seed < 40; ++seed) {
+        auto [ca, cb] = augment_pair(a, b, aug, seed, true);
+        ASSERT_EQ(ca.size(), cv::Size(32, 32));
+        cv::Mat neg = cv::Scalar(255, 255, 255) - ca;
+        // Bicubic resizing is linear up to 8-bit rounding and clipping.
+        EXPECT_LE(cv::norm(neg, cb, cv::NORM_INF), 2.0) << "seed " << seed;
+        // Locate the crop in the resized A (also tells whether it was flipped).
+        for (int flip = 0; flip < 2; ++flip) {
+            cv::Mat probe = ca;
+            if (flip) cv::flip(ca, probe, 1);
+            cv::Mat score;
+            cv::matchTemplate(ra, probe, score, cv::TM_SQDIFF);
+            double lo;
+            cv::Point at;
+            cv::minMaxLoc(score, &lo, nullptr, &at);
+            if (lo == 0.0) {
+                offsets.insert({at.x, at.y});
+                flips += flip;
+            }
+        }
+    }
+    EXPECT_GT(offsets.size(), 10u) << "crops vary";
+    EXPECT_GT(flips, 5);
+    EXPECT_LT(flips, 35);
+    // Evaluation: a plain resize to the crop size, no randomness.
+    auto [ea, eb] = augment_pair(a, b, aug, 3, false);
+    EXPECT_EQ(ea.size(), cv::Size(32, 32));
+    auto [ea2, eb2] = augment_pair(a, b, aug, 4, false);
+    EXPECT_EQ(cv::norm(ea, ea2, cv::NORM_INF), 0.0);
+}
+
+TEST(PairedData, AlignedFoldersAndDirection) {
+    TempDir dir;
+    cv::Mat ab(16, 32, CV_8UC3, cv::Scalar(0, 0, 0));
+    ab(cv::Rect(16, 0, 16, 16)).setTo(cv::Scalar(255, 255, 255));
+    write_image_rgb(dir / "ab/x_AB.png", ab);
+    const PairAugment same{16, 16, false};
+    PairedDataset a_to_b({dir / "ab/x_AB.png"}, PairSource::Aligned, same, false, true);
+    auto ex = a_to_b.get(0, 1);
+    EXPECT_EQ(ex.input.max().item<float>(), 0.0f);
+    EXPECT_EQ(ex.target.min().item<float>(), 1.0f);
+    PairedDataset b_to_a({dir / "ab/x_AB.png"}, PairSource::Aligned, same, true, true);
+    EXPECT_EQ(b_to_a.get(0, 1).input.min().item<float>(), 1.0f);
+
+    write_image_rgb(dir / "f/A/sub/p.png", cv::Mat(16, 16, CV_8UC3, cv::Scalar(10, 10, 10)));
+    write_image_rgb(dir / "f/B/sub/p.png", cv::Mat(16, 16, CV_8UC3, cv::Scalar(200, 200, 200)));
+    EXPECT_EQ(partner_of(dir / "f/A/sub/p.png"), dir / "f/B/sub/p.png");
+    PairedDataset folders(list_images(dir / "f"), PairSource::Folders, same, false, false);
+    ASSERT_EQ(folders.size(), 1u) << "the B side is not a pair of its own";
+    auto fx = folders.get(0, 0);
+    EXPECT_NEAR(fx.input.mean().item<double>(), 10 / 255.0, 1e-6);
+    EXPECT_NEAR(fx.target.mean().item<double>(), 200 / 255.0, 1e-6);
+    // A missing partner is an error naming the file.
+    write_image_rgb(dir / "f/A/q.png", cv::Mat(16, 16, CV_8UC3, cv::Scalar(1, 1, 1)));
+    PairedDataset broken({dir / "f/A/q.png"}, PairSource::Folders, same, false, false);
+    try {
+        broken.get(0, 0);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("B/q.png"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(split_ab(cv::Mat(4, 1, CV_8UC3)), Error);
+}
+
+// --- model --------------------------------------------------------------------------------------
+
+TEST(Pix2PixOptions, ValidationAndSchedule) {
+    EXPECT_THROW(Pix2PixOptions::from_json({{"netG", "unet_512"}}), UsageError);
+    EXPECT_THROW(Pix2PixOptions::from_json({{"crop_size", 200}}), UsageError);  // not a multiple of 256
+    EXPECT_THROW(Pix2PixOptions::from_json({{"colour", 1}}), UsageError);
+    EXPECT_EQ(Pix2PixOptions::from_json({{"netG", "unet_128"}, {"crop_size", 128}}).load_size, 143);
+    const auto o = Pix2PixOptions::from_json(Pix2PixOptions().to_json());
+    EXPECT_EQ(o.to_json(), Pix2PixOptions().to_json());
+    // 200 epochs of 10 steps: 100 at full rate, then 1 - k / 101 in decay epoch k.
+    EXPECT_DOUBLE_EQ(pix2pix_lr_scale(o, 0, 2000), 1.0);
+    EXPECT_DOUBLE_EQ(pix2pix_lr_scale(o, 999, 2000), 1.0);
+    EXPECT_DOUBLE_EQ(pix2pix_lr_scale(o, 1000, 2000), 1.0 - 1.0 / 101);
+    EXPECT_DOUBLE_EQ(pix2pix_lr_scale(o, 1999, 2000), 1.0 - 100.0 / 101);
+}
+
+TEST_F(SeededTest, TinyOverfitRunLearnsOnePair) {
+    Pix2PixOptions o = tiny_options();
+    o.dropout = false;
+    o.lr = 2e-3;
+    Pix2PixModel model(o);
+    model.place(Placement{torch::kCPU, false});
+    auto batch = random_pair_batch(1, 32);
+    // A structured target: a smooth function of the input.
+    batch.target = torch::sigmoid(4 * (batch.input.flip({1}) - 0.5));
+    auto l1 = [&] {
+        return (model.translate(batch.input) - batch.target).abs().mean().item<double>();
+    };
+    const double before = l1();
+    for (int i = 0; i < 120; ++i) {
+        const auto losses = model.train_step(batch);
+        ASSERT_TRUE(std::isfinite(losses[1].second));
+    }
+    const double after = l1();
+    EXPECT_LT(after, 0.4 * before) << "before " << before << " after " << after;
+}
+
+TEST_F(SeededTest, EveryObjectiveAndNetworkTrains) {
+    for (const char* gan : {"vanilla", "lsgan", "hinge", "wgangp"}) {
+        Pix2PixOptions o = tiny_options();
+        o.gan_mode = parse_gan_objective(gan);
+        o.netD = std::string(gan) == "hinge" ? "pixel" : "basic";
+        o.norm = std::string(gan) == "wgangp" ? "instance" : "batch";
+        Pix2PixModel model(o);
+        const auto losses = model.train_step(random_pair_batch(2, 32));
+        for (const auto& [name, value] : losses) EXPECT_TRUE(std::isfinite(value)) << gan << " " << name;
+        EXPECT_EQ(losses.size(), std::string(gan) == "wgangp" ? 5u : 4u) << gan;
+    }
+    Pix2PixOptions o;
+    o.netG = "unet_128";
+    o.crop_size = 128;
+    o.load_size = 128;
+    o.ngf = 2;
+    o.ndf = 2;
+    o.dataset_mode = Pix2PixData::Colorization;
+    Pix2PixModel colorization(o);
+    auto batch = random_pair_batch(1, 128);
+    auto lab = rgb_to_lab(batch.target);
+    batch.input = lab_to_rgb(torch::cat({lab.narrow(1, 0, 1), torch::zeros_like(lab.narrow(1, 1, 2))}, 1));
+    EXPECT_EQ(colorization.network_input(batch.input).size(1), 1);
+    EXPECT_EQ(colorization.network_target(batch.target).size(1), 2);
+    EXPECT_TRUE(std::isfinite(colorization.train_step(batch)[1].second));
+    // Lab round trip: to_image(network_target(y), gray(y)) is y.
+    auto back = colorization.to_image(colorization.network_target(batch.target), batch.input);
+    EXPECT_LT((back - batch.target).abs().max().item<double>(), 1e-3);
+}
+
+TEST_F(SeededTest, CheckpointRoundTripContinuesIdentically) {
+    TempDir dir;
+    Pix2PixOptions o = tiny_options();
+    o.dropout = false;
+    Pix2PixModel model(o);
+    const auto batch = random_pair_batch(1, 32);
+    model.train_step(batch);
+    save_checkpoint(dir / "c.pt", {model.name(), model.options_json(), {}},
+                    [&](torch::serialize::OutputArchive& ar) { model.save(ar); });
+    auto loaded = load_model(load_checkpoint(dir / "c.pt", "pix2pix"), Placement{});
+    auto& back = static_cast<Pix2PixModel&>(*loaded);
+    auto pa = model.generator().named_parameters(), pb = back.generator().named_parameters();
+    for (const auto& p : pa) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+    torch::manual_seed(9);
+    const auto la = model.train_step(batch);
+    torch::manual_seed(9);
+    const auto lb = back.train_step(batch);
+    for (size_t i = 0; i < la.size(); ++i) EXPECT_NEAR(la[i].second, lb[i].second, 1e-5) << la[i].first;
+    // The next step depends on the optimizers' moments: equal parameters after it too.
+    pa = model.generator().named_parameters();
+    pb = back.generator().named_parameters();
+    for (const auto& p : pa) EXPECT_LT((p.value() - pb[p.key()]).abs().max().item<double>(), 1e-5) << p.key();
+    EXPECT_THROW(load_checkpoint(dir / "c.pt", "colorizer"), Error);
+}
+
+TEST_F(SeededTest, TranslateAndPairedEvaluation) {
+    TempDir dir;
+    Pix2PixOptions o = tiny_options();
+    o.direction = "BtoA";
+    Pix2PixModel model(o);
+    for (int i = 0; i < 3; ++i) {
+        cv::Mat ab(24, 48, CV_8UC3);
+        cv::randu(ab, 0, 255);
+        write_image_rgb(dir / ("pairs/" + std::to_string(i) + ".png"), ab);
+    }
+    TranslateOptions t;
+    t.ab_half = AbHalf::Right;
+    const cv::Mat out = translate_image(model, read_image_rgb(dir / "pairs/0.png"), t);
+    EXPECT_EQ(out.size(), cv::Size(32, 32)) << "resized to the model's size";
+    t.keep_size = true;
+    EXPECT_EQ(translate_image(model, read_image_rgb(dir / "pairs/0.png"), t).size(), cv::Size(24, 24));
+    PairedEvalOptions e;
+    e.html_dir = dir / "html";
+    const auto result = evaluate_paired(model, list_images(dir / "pairs"), e);
+    EXPECT_EQ(result.images, 3);
+    EXPECT_EQ(result.image_size, 32);
+    EXPECT_GT(result.model.l1, 0.0);
+    EXPECT_LT(result.model.l1, 1.0);
+    EXPECT_TRUE(fs::exists(dir / "html/index.html"));
+    EXPECT_TRUE(fs::exists(dir / "html/images/0002_target.png"));
+    // Inference leaves batch-norm running statistics as they were.
+    auto before = model.generator().named_buffers();
+    std::vector<torch::Tensor> copies;
+    for (const auto& b : before) copies.push_back(b.value().clone());
+    model.translate(torch::rand({1, 3, 32, 32}));
+    size_t i = 0;
+    for (const auto& b : model.generator().named_buffers()) EXPECT_TRUE(torch::equal(b.value(), copies[i++])) << b.key();
+}
+
+// Runs only where a CUDA device exists (test_main.cpp filters Cuda* out elsewhere).
+TEST(CudaPix2Pix, TrainStepAndTranslationMatchTheCpu) {
+    Pix2PixOptions o = tiny_options();
+    o.dropout = false;
+    o.test_train_mode = false;
+    torch::manual_seed(5);
+    Pix2PixModel cpu(o);
+    torch::manual_seed(5);
+    Pix2PixModel gpu(o);
+    gpu.place(Placement{torch::Device(torch::kCUDA), false});
+    torch::manual_seed(6);
+    const auto batch = random_pair_batch(2, 32);
+    const auto a = cpu.train_step(batch);
+    const auto b = gpu.train_step(batch.to(torch::kCUDA));
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i].second, b[i].second, 1e-3 * (1 + std::abs(a[i].second))) << a[i].first;
+    auto x = torch::rand({1, 3, 32, 32});
+    EXPECT_LT((cpu.translate(x) - gpu.translate(x)).abs().max().item<double>(), 1e-3);
+}
+
+}  // namespace
+}  // namespace ganvas
