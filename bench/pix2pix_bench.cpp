@@ -2,8 +2,8 @@
 // batch norm, vanilla GAN + 100 L1, batch 1, 256x256): the same step as bench/pix2pix_peer.py on
 // random images. One JSON line of medians.
 //
-//   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--nchw] [--stock-kernels]
-//                             [--no-onednn-transpose] [--stock-adam]
+//   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--nchw]
+//                             [--reference-transpose | --onednn-transpose] [--stock-adam]
 #include "ganvas/core/runtime.h"
 #include "ganvas/models/pix2pix/pix2pix_model.h"
 
@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--size")) size = next();
         else if (!std::strcmp(argv[i], "--steps")) steps = next();
         else if (!std::strcmp(argv[i], "--nchw")) channels_last = false, label += "-nchw";
-        else if (!std::strcmp(argv[i], "--stock-kernels")) options.fast_kernels = false, label += "-stock";
+        else if (!std::strcmp(argv[i], "--reference-transpose")) options.transpose_kernel = "reference", label += "-reftconv";
+        else if (!std::strcmp(argv[i], "--onednn-transpose")) options.transpose_kernel = "onednn", label += "-onednntconv";
+        else if (!std::strcmp(argv[i], "--stock-adam")) options.fused_adam = false, label += "-stockadam";
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;

@@ -77,6 +77,35 @@ def init_normal(net):
             nn.init.zeros_(m.bias)
 
 
+def conv_flops(net, x):
+    """Multiply-adds x 2 of every convolution in one forward pass, and those of the first one."""
+    counts = []
+
+    def hook(m, inp, out):
+        kh, kw = m.kernel_size
+        if isinstance(m, nn.ConvTranspose2d):  # every input pixel meets the whole kernel
+            n = inp[0].numel() // m.in_channels * m.in_channels * m.out_channels * kh * kw
+        else:  # every output pixel does
+            n = out.numel() // m.out_channels * m.out_channels * m.in_channels * kh * kw
+        counts.append(2 * n)
+
+    hooks = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    with torch.no_grad():
+        net(x)
+    for h in hooks:
+        h.remove()
+    return sum(counts), counts[0]
+
+
+def step_flops(G, D, size):
+    """Convolution FLOPs of one pix2pix step: G forward, G backward (input gradients but the first
+    layer's, weight gradients); D forward three times (fake and real for D's step, fake for G's),
+    weight gradients twice (D's step), input gradients three times but the first layer's in D's step."""
+    g, g_first = conv_flops(G, torch.zeros(1, 3, size, size))
+    d, d_first = conv_flops(D, torch.zeros(1, 6, size, size))
+    return 3 * g - g_first + 8 * d - 2 * d_first
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
@@ -93,6 +122,7 @@ def main():
     D = patch_discriminator()
     init_normal(G)
     init_normal(D)
+    flops = step_flops(G, D, a.size)
     G, D = G.to(memory_format=fmt), D.to(memory_format=fmt)
     opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
@@ -142,6 +172,8 @@ def main():
         "impl": "pytorch-python" + ("-channels-last" if a.channels_last else ""),
         "threads": a.threads, "size": a.size,
         "train_step_s": statistics.median(times),
+        "step_gflop": flops / 1e9,
+        "gflops": flops / 1e9 / statistics.median(times),
         "infer_ms": 1000 * statistics.median(infer),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch": torch.__version__,

@@ -75,10 +75,16 @@ TEST_F(TrainerTest, WritesARunDirectory) {
     const auto result = train(request(out, 6));
     EXPECT_EQ(result.status, TrainResult::Status::Finished);
     EXPECT_EQ(result.step, 6);
-    for (const char* f : {"config.json", "checkpoint.pt", "losses.csv", "samples/latest.png", "samples/step_000004.png"}) {
+    for (const char* f : {"config.json", "checkpoint.pt", "losses.csv", "samples/latest.png", "samples/step_000004.png",
+                          "index.html"}) {
         EXPECT_TRUE(fs::exists(out / f)) << f;
     }
     EXPECT_EQ(rows(out).size(), 6u);
+    std::ifstream page_file(out / "index.html");
+    const std::string page((std::istreambuf_iterator<char>(page_file)), std::istreambuf_iterator<char>());
+    EXPECT_NE(page.find("step 6 of 6"), std::string::npos);
+    EXPECT_NE(page.find("<svg"), std::string::npos) << "loss curves";
+    EXPECT_NE(page.find("samples/step_000006.png"), std::string::npos);
     const auto loaded = load_checkpoint(out, "colorizer");
     EXPECT_EQ(loaded.header.state["step"], 6);
 }

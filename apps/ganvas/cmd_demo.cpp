@@ -10,7 +10,7 @@
 #include "ganvas/eval/evaluate.h"
 #include "ganvas/eval/html_report.h"
 #include "ganvas/models/factory.h"
-#include "ganvas/train/run_log.h"
+#include "ganvas/train/run_page.h"
 #include "ganvas/train/trainer.h"
 
 #include <fmt/format.h>
@@ -53,19 +53,6 @@ std::string metrics_html(const ColorizerEvaluation& e) {
                        row("gray input", e.gray),
                        row("mean chroma", e.mean_chroma),
                        {"truth", "-", "-", fmt::format("{:.1f}", e.truth_colorfulness)}});
-}
-
-std::string loss_plots_html(const fs::path& csv) {
-    auto [names, rows] = LossLog::read(csv);
-    std::string html = "<div class=\"plots\">";
-    std::vector<double> x;
-    for (const auto& r : rows) x.push_back(static_cast<double>(r.step));
-    for (size_t i = 0; i < names.size(); ++i) {
-        std::vector<double> y;
-        for (const auto& r : rows) y.push_back(r.values[i]);
-        html += svg_line_plot(names[i], x, y);
-    }
-    return html + "</div>";
 }
 
 void run(const DemoFlags& f) {

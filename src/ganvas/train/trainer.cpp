@@ -1,5 +1,7 @@
 #include "ganvas/train/trainer.h"
 
+#include "ganvas/train/run_page.h"
+
 #include "ganvas/core/atomic_file.h"
 #include "ganvas/core/checkpoint.h"
 #include "ganvas/core/error.h"
@@ -8,6 +10,7 @@
 #include "ganvas/data/loader.h"
 #include "ganvas/models/factory.h"
 #include "ganvas/train/run_log.h"
+#include "ganvas/train/run_page.h"
 #include "ganvas/train/signals.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -218,6 +221,7 @@ TrainResult train(const TrainRequest& request) {
                                                 format_losses(averages)));
         if (state.step % options.sample_every == 0 || state.step == total) {
             write_samples(out, *model, samples, state.step);
+            write_run_page(out, model->name(), state.step, total);
         }
         const bool interrupted = ScopedStopHandler::stop_requested();
         const bool out_of_time = options.time_budget > 0 && seconds >= options.time_budget;

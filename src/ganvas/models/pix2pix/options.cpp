@@ -38,6 +38,7 @@ void Pix2PixOptions::validate() const {
     check_one_of("--norm", norm, {"batch", "instance", "none"});
     check_one_of("--init-type", init_type, {"normal", "xavier", "kaiming", "orthogonal"});
     check_one_of("--direction", direction, {"AtoB", "BtoA"});
+    check_one_of("transpose_kernel", transpose_kernel, {"auto", "onednn", "reference"});
     if (n_layers_D < 1 || n_layers_D > 6) throw UsageError("--n-layers-D must be in 1..6");
     if (ngf < 1 || ndf < 1) throw UsageError("--ngf and --ndf must be positive");
     const int64_t levels = netG == "unet_256" ? 8 : netG == "unet_128" ? 7 : 2;
@@ -61,7 +62,7 @@ nlohmann::json Pix2PixOptions::to_json() const {
             {"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"n_epochs", n_epochs},
             {"n_epochs_decay", n_epochs_decay}, {"direction", direction},
             {"dataset_mode", to_string(dataset_mode)}, {"load_size", load_size}, {"crop_size", crop_size},
-            {"flip", flip}, {"test_train_mode", test_train_mode}, {"fast_kernels", fast_kernels}};
+            {"flip", flip}, {"test_train_mode", test_train_mode}, {"transpose_kernel", transpose_kernel}, {"fused_adam", fused_adam}};
 }
 
 Pix2PixOptions Pix2PixOptions::from_json(const nlohmann::json& j) {
@@ -99,7 +100,8 @@ Pix2PixOptions Pix2PixOptions::from_json(const nlohmann::json& j) {
         if (j.contains("crop_size") && !j.contains("load_size")) o.load_size = o.crop_size * 286 / 256;
         get("flip", o.flip);
         get("test_train_mode", o.test_train_mode);
-        get("fast_kernels", o.fast_kernels);
+        get("transpose_kernel", o.transpose_kernel);
+        get("fused_adam", o.fused_adam);
     } catch (const nlohmann::json::exception& e) {
         throw UsageError(std::string("pix2pix options: ") + e.what());
     }

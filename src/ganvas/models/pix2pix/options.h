@@ -39,9 +39,11 @@ struct Pix2PixOptions {
     // Inference as the reference's test.py: batch-norm statistics of the batch and dropout on.
     // false: running statistics, no dropout (the reference's --eval).
     bool test_train_mode = true;
-    // ganvas's faster kernels (oneDNN transposed convolutions, fused Adam); false: the stock
-    // LibTorch operators, for benchmarks that measure what each change buys.
-    bool fast_kernels = true;
+    // Speed switches, for benchmarks that measure what each change buys (same math either way):
+    // transposed convolutions: auto (oneDNN where faster) | onednn | reference (LibTorch's);
+    // fused_adam: one pass per parameter (nn/adam.h) instead of torch::optim::Adam.
+    std::string transpose_kernel = "auto";
+    bool fused_adam = true;
 
     int64_t input_nc() const { return dataset_mode == Pix2PixData::Colorization ? 1 : 3; }
     int64_t output_nc() const { return dataset_mode == Pix2PixData::Colorization ? 2 : 3; }

@@ -12,7 +12,9 @@ namespace ganvas {
 
 torch::nn::AnyModule make_pix2pix_generator(const Pix2PixOptions& o) {
     const NormKind norm = parse_norm(o.norm);
-    const auto path = o.fast_kernels ? ConvTransposePath::Auto : ConvTransposePath::Reference;
+    const auto path = o.transpose_kernel == "auto"     ? ConvTransposePath::Auto
+                      : o.transpose_kernel == "onednn" ? ConvTransposePath::Onednn
+                                                       : ConvTransposePath::Reference;
     torch::nn::AnyModule net;
     if (o.netG == "unet_256" || o.netG == "unet_128") {
         net = torch::nn::AnyModule(UnetGenerator(o.input_nc(), o.output_nc(), o.netG == "unet_256" ? 8 : 7, o.ngf,
@@ -53,7 +55,7 @@ Pix2PixModel::Pix2PixModel(Pix2PixOptions options) : options_(std::move(options)
     netG_ = make_pix2pix_generator(options_);
     netD_ = make_pix2pix_discriminator(options_);
     const AdamConfig adam{options_.lr, options_.beta1, options_.beta2};
-    if (options_.fast_kernels) {
+    if (options_.fused_adam) {
         opt_g_ = std::make_unique<FusedAdam>(netG_.ptr()->parameters(), adam);
         opt_d_ = std::make_unique<FusedAdam>(netD_.ptr()->parameters(), adam);
     } else {

@@ -59,7 +59,7 @@ private:
     Placement placement_;
     torch::nn::AnyModule netG_, netD_;
     std::unique_ptr<FusedAdam> opt_g_, opt_d_;
-    std::unique_ptr<torch::optim::Adam> stock_g_, stock_d_;  // fast_kernels = false
+    std::unique_ptr<torch::optim::Adam> stock_g_, stock_d_;  // fused_adam = false
 };
 
 }  // namespace ganvas
