@@ -1,0 +1,441 @@
+#include "ganvas/io/pth_reader.h"
+
+#include "ganvas/core/error.h"
+
+#include <caffe2/serialize/inline_container.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <cstring>
+#include <fstream>
+#include <unordered_map>
+
+namespace ganvas {
+namespace fs = std::filesystem;
+
+const PickleValue* PickleValue::get(const std::string& key) const {
+    if (kind != Kind::Dict) return nullptr;
+    for (const auto& [k, v] : entries) {
+        if (k->kind == Kind::String && k->text == key) return v.get();
+    }
+    return nullptr;
+}
+
+namespace {
+
+using Kind = PickleValue::Kind;
+
+PickleValuePtr make(Kind kind) {
+    auto v = std::make_shared<PickleValue>();
+    v->kind = kind;
+    return v;
+}
+
+torch::Dtype storage_dtype(const std::string& global) {
+    static const std::map<std::string, torch::Dtype> types = {
+        {"torch.FloatStorage", torch::kFloat},   {"torch.DoubleStorage", torch::kDouble},
+        {"torch.HalfStorage", torch::kHalf},     {"torch.BFloat16Storage", torch::kBFloat16},
+        {"torch.LongStorage", torch::kLong},     {"torch.IntStorage", torch::kInt},
+        {"torch.ShortStorage", torch::kShort},   {"torch.CharStorage", torch::kChar},
+        {"torch.ByteStorage", torch::kByte},     {"torch.BoolStorage", torch::kBool}};
+    auto it = types.find(global);
+    if (it == types.end()) throw Error("storage type " + global + " is not supported");
+    return it->second;
+}
+
+// The pickle stack machine, for the subset of protocol 2-5 that torch.save writes.
+class Unpickler {
+public:
+    Unpickler(const uint8_t* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip)
+        : p_(data), end_(data + size), begin_(data), zip_(zip) {}
+
+    PickleValuePtr run() {
+        while (true) {
+            const uint8_t op = byte();
+            switch (op) {
+                case 0x80: byte(); break;                  // PROTO
+                case 0x95: skip(8); break;                 // FRAME
+                case '.': return pop();                    // STOP
+                case '(': marks_.push_back(stack_.size()); break;  // MARK
+                case '}': push(make(Kind::Dict)); break;   // EMPTY_DICT
+                case ']': push(make(Kind::List)); break;   // EMPTY_LIST
+                case ')': push(make(Kind::Tuple)); break;  // EMPTY_TUPLE
+                case 'N': push(make(Kind::None)); break;
+                case 0x88: push(boolean(true)); break;     // NEWTRUE
+                case 0x89: push(boolean(false)); break;    // NEWFALSE
+                case 'K': push(integer(byte())); break;    // BININT1
+                case 'M': push(integer(le<uint16_t>())); break;  // BININT2
+                case 'J': push(integer(le<int32_t>())); break;   // BININT
+                case 0x8a: push(integer(long_int(byte()))); break;         // LONG1
+                case 0x8b: push(integer(long_int(le<uint32_t>()))); break;  // LONG4
+                case 'G': push(real()); break;             // BINFLOAT
+                case 'X': push(string(le<uint32_t>())); break;   // BINUNICODE
+                case 0x8c: push(string(byte())); break;          // SHORT_BINUNICODE
+                case 0x8d: push(string(le<uint64_t>())); break;  // BINUNICODE8
+                case 'T': push(string(le<uint32_t>())); break;   // BINSTRING
+                case 'U': push(string(byte())); break;           // SHORT_BINSTRING
+                case 'q': memo_[byte()] = top(); break;          // BINPUT
+                case 'r': memo_[le<uint32_t>()] = top(); break;  // LONG_BINPUT
+                case 0x94: memo_[memo_.size()] = top(); break;   // MEMOIZE
+                case 'h': push(memo(byte())); break;             // BINGET
+                case 'j': push(memo(le<uint32_t>())); break;     // LONG_BINGET
+                case 't': push(sequence(Kind::Tuple, pop_to_mark())); break;  // TUPLE
+                case 'l': push(sequence(Kind::List, pop_to_mark())); break;   // LIST
+                case 0x85: tuple_of(1); break;
+                case 0x86: tuple_of(2); break;
+                case 0x87: tuple_of(3); break;
+                case 'a': {  // APPEND
+                    auto v = pop();
+                    expect(top(), Kind::List, "APPEND")->items.push_back(v);
+                    break;
+                }
+                case 'e': {  // APPENDS
+                    auto vs = pop_to_mark();
+                    auto& list = expect(top(), Kind::List, "APPENDS")->items;
+                    list.insert(list.end(), vs.begin(), vs.end());
+                    break;
+                }
+                case 'd': push(dict_of(pop_to_mark())); break;  // DICT
+                case 's': {  // SETITEM
+                    auto v = pop();
+                    auto k = pop();
+                    expect(top(), Kind::Dict, "SETITEM")->entries.emplace_back(k, v);
+                    break;
+                }
+                case 'u': {  // SETITEMS
+                    auto kv = pop_to_mark();
+                    auto d = expect(top(), Kind::Dict, "SETITEMS");
+                    for (size_t i = 0; i + 1 < kv.size(); i += 2) d->entries.emplace_back(kv[i], kv[i + 1]);
+                    break;
+                }
+                case 'c': {  // GLOBAL
+                    auto module = line();
+                    auto name = line();
+                    auto g = make(Kind::Global);
+                    g->text = module + "." + name;
+                    push(g);
+                    break;
+                }
+                case 0x93: {  // STACK_GLOBAL
+                    auto name = pop();
+                    auto module = pop();
+                    auto g = make(Kind::Global);
+                    g->text = module->text + "." + name->text;
+                    push(g);
+                    break;
+                }
+                case 'R': {  // REDUCE
+                    auto args = pop();
+                    auto callable = pop();
+                    push(call(callable, args));
+                    break;
+                }
+                case 0x81: {  // NEWOBJ
+                    auto args = pop();
+                    auto cls = pop();
+                    push(call(cls, args));
+                    break;
+                }
+                case 'b': {  // BUILD: object state (OrderedDict _metadata, __dict__ of objects)
+                    auto state = pop();
+                    if (top()->kind == Kind::Object) top()->items.push_back(state);
+                    break;
+                }
+                case 'Q': push(persistent_load(pop())); break;  // BINPERSID
+                default:
+                    throw Error(fmt::format("unsupported pickle opcode 0x{:02x} at byte {}", op, p_ - begin_ - 1));
+            }
+        }
+    }
+
+private:
+    uint8_t byte() {
+        need(1);
+        return *p_++;
+    }
+    void need(size_t n) {
+        if (static_cast<size_t>(end_ - p_) < n) throw Error("the pickle ends early (truncated data.pkl)");
+    }
+    void skip(size_t n) {
+        need(n);
+        p_ += n;
+    }
+    template <typename T>
+    T le() {
+        need(sizeof(T));
+        T v;
+        std::memcpy(&v, p_, sizeof(T));
+        p_ += sizeof(T);
+        return v;
+    }
+    int64_t long_int(size_t n) {
+        need(n);
+        if (n > 8) throw Error("integer wider than 64 bits in the pickle");
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p_[i]) << (8 * i);
+        if (n > 0 && n < 8 && (p_[n - 1] & 0x80)) v |= ~uint64_t{0} << (8 * n);  // sign-extend
+        p_ += n;
+        return static_cast<int64_t>(v);
+    }
+    std::string line() {
+        const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(p_, '\n', end_ - p_));
+        if (!nl) throw Error("the pickle ends inside a GLOBAL");
+        std::string s(reinterpret_cast<const char*>(p_), nl - p_);
+        p_ = nl + 1;
+        return s;
+    }
+    PickleValuePtr boolean(bool b) {
+        auto v = make(Kind::Bool);
+        v->boolean = b;
+        return v;
+    }
+    PickleValuePtr integer(int64_t i) {
+        auto v = make(Kind::Int);
+        v->integer = i;
+        return v;
+    }
+    PickleValuePtr real() {
+        need(8);
+        uint64_t bits = 0;
+        for (int i = 0; i < 8; ++i) bits = (bits << 8) | p_[i];  // big-endian
+        p_ += 8;
+        double d;
+        std::memcpy(&d, &bits, 8);
+        auto v = make(Kind::Float);
+        v->real = d;
+        return v;
+    }
+    PickleValuePtr string(uint64_t n) {
+        need(n);
+        auto v = make(Kind::String);
+        v->text.assign(reinterpret_cast<const char*>(p_), n);
+        p_ += n;
+        return v;
+    }
+    void push(PickleValuePtr v) { stack_.push_back(std::move(v)); }
+    PickleValuePtr pop() {
+        if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) {
+            throw Error("corrupt pickle: stack underflow");
+        }
+        auto v = stack_.back();
+        stack_.pop_back();
+        return v;
+    }
+    PickleValuePtr& top() {
+        if (stack_.empty()) throw Error("corrupt pickle: empty stack");
+        return stack_.back();
+    }
+    std::vector<PickleValuePtr> pop_to_mark() {
+        if (marks_.empty()) throw Error("corrupt pickle: no MARK");
+        const size_t m = marks_.back();
+        marks_.pop_back();
+        std::vector<PickleValuePtr> out(stack_.begin() + static_cast<std::ptrdiff_t>(m), stack_.end());
+        stack_.resize(m);
+        return out;
+    }
+    PickleValuePtr memo(uint32_t key) {
+        auto it = memo_.find(key);
+        if (it == memo_.end()) throw Error("corrupt pickle: memo key " + std::to_string(key) + " unset");
+        return it->second;
+    }
+    static PickleValuePtr sequence(Kind kind, std::vector<PickleValuePtr> items) {
+        auto v = make(kind);
+        v->items = std::move(items);
+        return v;
+    }
+    void tuple_of(size_t n) {
+        std::vector<PickleValuePtr> items(n);
+        for (size_t i = n; i-- > 0;) items[i] = pop();
+        push(sequence(Kind::Tuple, std::move(items)));
+    }
+    static PickleValuePtr dict_of(const std::vector<PickleValuePtr>& kv) {
+        auto d = make(Kind::Dict);
+        for (size_t i = 0; i + 1 < kv.size(); i += 2) d->entries.emplace_back(kv[i], kv[i + 1]);
+        return d;
+    }
+    static const PickleValuePtr& expect(const PickleValuePtr& v, Kind kind, const char* op) {
+        if (v->kind != kind) throw Error(std::string("corrupt pickle: ") + op + " on the wrong kind of value");
+        return v;
+    }
+    static int64_t as_int(const PickleValuePtr& v, const char* what) {
+        if (v->kind == Kind::Int) return v->integer;
+        if (v->kind == Kind::Bool) return v->boolean;
+        throw Error(std::string("expected an integer for ") + what);
+    }
+    static std::vector<int64_t> int_list(const PickleValuePtr& v, const char* what) {
+        if (v->kind != Kind::Tuple && v->kind != Kind::List) throw Error(std::string("expected a tuple for ") + what);
+        std::vector<int64_t> out;
+        for (const auto& i : v->items) out.push_back(as_int(i, what));
+        return out;
+    }
+
+    PickleValuePtr call(const PickleValuePtr& callable, const PickleValuePtr& args) {
+        const std::string& name = callable->text;
+        const auto& a = args->items;
+        if (callable->kind == Kind::Global) {
+            if (name == "collections.OrderedDict") {
+                auto d = make(Kind::Dict);
+                return d;
+            }
+            if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
+                if (a.size() < 4 || a[0]->kind != Kind::Tensor) throw Error("malformed _rebuild_tensor_v2 call");
+                return rebuild_tensor(a[0]->tensor, as_int(a[1], "storage offset"), int_list(a[2], "size"),
+                                      int_list(a[3], "stride"));
+            }
+            if (name == "torch._utils._rebuild_parameter" || name == "torch._utils._rebuild_parameter_with_state") {
+                if (a.empty() || a[0]->kind != Kind::Tensor) throw Error("malformed _rebuild_parameter call");
+                return a[0];
+            }
+            if (name == "torch._tensor._rebuild_from_type_v2") {
+                if (a.size() < 3) throw Error("malformed _rebuild_from_type_v2 call");
+                return call(a[0], a[2]);
+            }
+        }
+        auto obj = make(Kind::Object);  // kept opaque
+        obj->text = name;
+        obj->items = a;
+        return obj;
+    }
+
+    PickleValuePtr rebuild_tensor(const torch::Tensor& storage, int64_t offset, const std::vector<int64_t>& size,
+                                  const std::vector<int64_t>& stride) {
+        if (size.size() != stride.size()) throw Error("tensor size and stride differ in length");
+        int64_t last = offset;
+        bool empty = false;
+        for (size_t i = 0; i < size.size(); ++i) {
+            if (size[i] == 0) empty = true;
+            last += (size[i] - 1) * stride[i];
+        }
+        if (offset < 0 || (!empty && last >= storage.numel())) {
+            throw Error(fmt::format("tensor view (offset {}, size {}, stride {}) exceeds its storage of {} elements",
+                                    offset, c10::str(size), c10::str(stride), storage.numel()));
+        }
+        auto v = make(Kind::Tensor);
+        v->tensor = storage.as_strided(size, stride, offset);
+        return v;
+    }
+
+    PickleValuePtr persistent_load(const PickleValuePtr& pid) {
+        if (pid->kind != Kind::Tuple || pid->items.size() < 5 || pid->items[0]->text != "storage") {
+            throw Error("unsupported persistent id in the pickle");
+        }
+        const std::string type = pid->items[1]->text;
+        const std::string key = pid->items[2]->text;
+        const int64_t numel = as_int(pid->items[4], "storage size");
+        auto it = storages_.find(key);
+        if (it == storages_.end()) {
+            const torch::Dtype dtype = storage_dtype(type);
+            const std::string record = "data/" + key;
+            if (!zip_.hasRecord(record)) throw Error("the archive has no record " + record);
+            auto [data, bytes] = zip_.getRecord(record);
+            auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
+            if (bytes < static_cast<size_t>(t.nbytes())) {
+                throw Error(fmt::format("storage {} holds {} bytes, {} expected", record, bytes, t.nbytes()));
+            }
+            std::memcpy(t.data_ptr(), data.get(), t.nbytes());
+            it = storages_.emplace(key, t).first;
+        }
+        auto v = make(Kind::Tensor);
+        v->tensor = it->second;
+        return v;
+    }
+
+    const uint8_t* p_;
+    const uint8_t* end_;
+    const uint8_t* begin_;
+    caffe2::serialize::PyTorchStreamReader& zip_;
+    std::vector<PickleValuePtr> stack_;
+    std::vector<size_t> marks_;
+    std::unordered_map<uint32_t, PickleValuePtr> memo_;
+    std::map<std::string, torch::Tensor> storages_;
+};
+
+void flatten(const PickleValue& dict, const std::string& prefix, std::map<std::string, torch::Tensor>& out) {
+    for (const auto& [k, v] : dict.entries) {
+        if (k->kind != Kind::String) continue;
+        const std::string name = prefix.empty() ? k->text : prefix + "." + k->text;
+        if (v->kind == Kind::Tensor) out[name] = v->tensor;
+        else if (v->kind == Kind::Dict) flatten(*v, name, out);
+    }
+}
+
+bool holds_tensors(const PickleValue& v) {
+    for (const auto& [k, e] : v.entries) {
+        if (e->kind == Kind::Tensor) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+PthCheckpoint PthCheckpoint::read(const fs::path& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) throw Error("checkpoint " + path.string() + " does not exist");
+    {
+        std::ifstream f(path, std::ios::binary);
+        unsigned char head[4] = {0, 0, 0, 0};
+        f.read(reinterpret_cast<char*>(head), 4);
+        if (head[0] == 0x80 && head[1] == 0x02 && head[2] == 0x8a) {
+            throw Error(path.string() + " is a legacy (pre-1.6) PyTorch checkpoint; re-save it with torch.save in "
+                                        "PyTorch 1.6 or newer (zip format)");
+        }
+        if (!(head[0] == 'P' && head[1] == 'K')) {
+            throw Error(path.string() + " is not a PyTorch checkpoint (no zip archive)");
+        }
+    }
+    PthCheckpoint c;
+    c.path_ = path;
+    try {
+        caffe2::serialize::PyTorchStreamReader zip(path.string());
+        if (!zip.hasRecord("data.pkl")) throw Error("the archive has no data.pkl");
+        auto [data, size] = zip.getRecord("data.pkl");
+        Unpickler unpickler(static_cast<const uint8_t*>(data.get()), size, zip);
+        c.root_ = unpickler.run();
+    } catch (const c10::Error& e) {
+        throw Error(path.string() + " is not a readable PyTorch checkpoint: " + e.what_without_backtrace());
+    } catch (const Error& e) {
+        throw Error(path.string() + ": " + e.what());
+    }
+    return c;
+}
+
+std::map<std::string, torch::Tensor> PthCheckpoint::state_dict(const std::string& entry) const {
+    const PickleValue* dict = nullptr;
+    if (!entry.empty()) {
+        dict = root_->get(entry);
+        if (!dict) throw Error(path_.string() + " has no entry '" + entry + "'");
+    } else if (root_->kind == Kind::Dict && holds_tensors(*root_)) {
+        dict = root_.get();
+    } else {
+        for (const char* key : {"state_dict", "model", "params", "net"}) {
+            if ((dict = root_->get(key))) break;
+        }
+        if (!dict) dict = root_.get();
+    }
+    std::map<std::string, torch::Tensor> out;
+    if (dict->kind == Kind::Dict) flatten(*dict, "", out);
+    if (out.empty()) {
+        throw Error(path_.string() + " holds no tensors" + (entry.empty() ? std::string() : " under '" + entry + "'"));
+    }
+    const std::string prefix = "module.";
+    const bool all_prefixed = std::all_of(out.begin(), out.end(), [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; });
+    if (all_prefixed) {
+        std::map<std::string, torch::Tensor> stripped;
+        for (auto& [k, v] : out) stripped[k.substr(prefix.size())] = v;
+        out.swap(stripped);
+    }
+    return out;
+}
+
+torch::Tensor require_tensor(const std::map<std::string, torch::Tensor>& state, const std::string& key,
+                             const fs::path& file, std::vector<int64_t> expected_shape) {
+    auto it = state.find(key);
+    if (it == state.end()) throw Error(file.string() + " has no tensor '" + key + "'");
+    if (!expected_shape.empty() && it->second.sizes().vec() != expected_shape) {
+        throw Error(fmt::format("{}: tensor '{}' has shape {}, expected {}", file.string(), key,
+                                c10::str(it->second.sizes()), c10::str(expected_shape)));
+    }
+    return it->second;
+}
+
+}  // namespace ganvas

@@ -1,0 +1,64 @@
+// Reading PyTorch checkpoints (`torch.save` files, zip format of PyTorch >= 1.6) from C++.
+//
+// LibTorch 1.13's torch::pickle_load cannot read the OrderedDict in nearly every published .pth.
+// This reader takes the zip apart with LibTorch's own caffe2::serialize::PyTorchStreamReader and
+// runs the pickle in `data.pkl` on a small stack machine that knows the opcodes and globals a
+// checkpoint uses (dicts and OrderedDicts, lists, tuples, numbers, strings, tensors rebuilt from
+// their storages with offsets and strides, parameters). Objects it does not know (argparse
+// namespaces, numpy scalars, ...) are kept as opaque values, so a checkpoint that holds them still
+// opens. Storages are float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool.
+#pragma once
+#include <torch/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ganvas {
+
+struct PickleValue;
+using PickleValuePtr = std::shared_ptr<PickleValue>;
+
+struct PickleValue {
+    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Object };
+    Kind kind = Kind::None;
+    bool boolean = false;
+    int64_t integer = 0;
+    double real = 0.0;
+    std::string text;                     // String; Global/Object: "module.name"
+    std::vector<PickleValuePtr> items;    // Tuple, List; Object: its constructor arguments
+    std::vector<std::pair<PickleValuePtr, PickleValuePtr>> entries;  // Dict, in insertion order
+    torch::Tensor tensor;
+
+    const PickleValue* get(const std::string& key) const;  // a Dict's entry under a string key
+};
+
+class PthCheckpoint {
+public:
+    // Throws Error naming the file when it is missing, not a zip checkpoint (a legacy pre-1.6
+    // file gets its own message), or its pickle is corrupt or uses something unsupported.
+    static PthCheckpoint read(const std::filesystem::path& path);
+
+    const std::filesystem::path& path() const { return path_; }
+    const PickleValue& root() const { return *root_; }
+
+    // The tensors of a state dict, by name. `entry` picks a key of the top-level dict ("" looks
+    // for the tensors at the top, then under "state_dict", "model", "params", "net"). Nested dicts
+    // of tensors are flattened with dots; a "module." prefix common to all keys (DataParallel) is
+    // removed. Throws Error naming the file (and the entry) when no tensor is found.
+    std::map<std::string, torch::Tensor> state_dict(const std::string& entry = "") const;
+
+private:
+    std::filesystem::path path_;
+    PickleValuePtr root_;
+};
+
+// One tensor of a state dict; Error naming the file and the key when absent, or when its shape
+// differs from `expected_shape` (when given).
+torch::Tensor require_tensor(const std::map<std::string, torch::Tensor>& state, const std::string& key,
+                             const std::filesystem::path& file, std::vector<int64_t> expected_shape = {});
+
+}  // namespace ganvas
