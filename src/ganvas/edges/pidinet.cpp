@@ -1,0 +1,216 @@
+#include "ganvas/edges/pidinet.h"
+
+#include "ganvas/core/error.h"
+#include "ganvas/io/pth_reader.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+namespace ganvas {
+namespace nn = torch::nn;
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr int64_t kWidth = 60;  // C of table5_pidinet
+constexpr int64_t kDil = 24;    // CDCM width
+
+nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t pad = 0, bool bias = true, int64_t groups = 1,
+                int64_t dilation = 1) {
+    return nn::Conv2d(nn::Conv2dOptions(in, out, k).padding(pad).bias(bias).groups(groups).dilation(dilation));
+}
+
+// Compact dilation convolution module: 1x1 to 24 channels, then four dilated 3x3 convs summed.
+class CdcmImpl : public nn::Module {
+public:
+    explicit CdcmImpl(int64_t in) {
+        conv1 = register_module("conv1", conv(in, kDil, 1));
+        const int64_t d[4] = {5, 7, 9, 11};
+        for (int i = 0; i < 4; ++i) {
+            branches[i] = register_module("conv2_" + std::to_string(i + 1), conv(kDil, kDil, 3, d[i], false, 1, d[i]));
+        }
+    }
+    torch::Tensor forward(const torch::Tensor& f) {
+        auto z = conv1->forward(torch::relu(f));
+        return branches[0]->forward(z) + branches[1]->forward(z) + branches[2]->forward(z) + branches[3]->forward(z);
+    }
+    nn::Conv2d conv1{nullptr};
+    nn::Conv2d branches[4] = {nullptr, nullptr, nullptr, nullptr};
+};
+TORCH_MODULE(Cdcm);
+
+// Compact spatial attention module: a one-channel gate on the CDCM output.
+class CsamImpl : public nn::Module {
+public:
+    CsamImpl() {
+        conv1 = register_module("conv1", conv(kDil, 4, 1));
+        conv2 = register_module("conv2", conv(4, 1, 3, 1, false));
+    }
+    torch::Tensor forward(const torch::Tensor& z) {
+        return z * torch::sigmoid(conv2->forward(conv1->forward(torch::relu(z))));
+    }
+    nn::Conv2d conv1{nullptr}, conv2{nullptr};
+};
+TORCH_MODULE(Csam);
+
+class MapReduceImpl : public nn::Module {
+public:
+    MapReduceImpl() { conv = register_module("conv", ganvas::conv(kDil, 1, 1)); }
+    torch::Tensor forward(const torch::Tensor& x) { return conv->forward(x); }
+    nn::Conv2d conv{nullptr};
+};
+TORCH_MODULE(MapReduce);
+
+struct BlockSpec {
+    const char* name;
+    int64_t in, out;
+    PdcType type;
+    bool downsample;
+};
+
+// carv4: [cd, ad, rd, cv] repeated; init_block is layer 0 (cd).
+const std::vector<BlockSpec>& block_specs() {
+    static const std::vector<BlockSpec> specs = {
+        {"block1_1", 60, 60, PdcType::Ad, false},    {"block1_2", 60, 60, PdcType::Rd, false},
+        {"block1_3", 60, 60, PdcType::Cv, false},    {"block2_1", 60, 120, PdcType::Cd, true},
+        {"block2_2", 120, 120, PdcType::Ad, false},  {"block2_3", 120, 120, PdcType::Rd, false},
+        {"block2_4", 120, 120, PdcType::Cv, false},  {"block3_1", 120, 240, PdcType::Cd, true},
+        {"block3_2", 240, 240, PdcType::Ad, false},  {"block3_3", 240, 240, PdcType::Rd, false},
+        {"block3_4", 240, 240, PdcType::Cv, false},  {"block4_1", 240, 240, PdcType::Cd, true},
+        {"block4_2", 240, 240, PdcType::Ad, false},  {"block4_3", 240, 240, PdcType::Rd, false},
+        {"block4_4", 240, 240, PdcType::Cv, false}};
+    return specs;
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, int64_t> convert_pdc(const torch::Tensor& w, PdcType type) {
+    if (w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3) {
+        throw Error("a pixel-difference kernel must be [O, I, 3, 3], got " + c10::str(w.sizes()));
+    }
+    const int64_t o = w.size(0), i = w.size(1);
+    auto flat = w.reshape({o, i, 9}).clone();
+    switch (type) {
+        case PdcType::Cv: return {w.clone(), 1};
+        case PdcType::Cd:  // centre minus the kernel's sum: sum_k W_k (x_{p+k} - x_p)
+            flat.select(2, 4) -= w.sum({2, 3});
+            return {flat.reshape({o, i, 3, 3}), 1};
+        case PdcType::Ad: {  // W_k - W_prev(k), prev the counter-clockwise ring neighbour
+            auto prev = torch::tensor({3, 0, 1, 6, 4, 2, 7, 8, 5}, torch::kLong);
+            return {(flat - flat.index_select(2, prev)).reshape({o, i, 3, 3}), 1};
+        }
+        case PdcType::Rd: {  // entries 1..8 weigh (outer ring - inner ring) of a 5x5 window
+            auto k = torch::zeros({o, i, 25}, w.options());
+            const int64_t outer[8] = {0, 2, 4, 10, 14, 20, 22, 24}, inner[8] = {6, 7, 8, 11, 13, 16, 17, 18};
+            for (int m = 0; m < 8; ++m) {
+                k.select(2, outer[m]).copy_(flat.select(2, m + 1));
+                k.select(2, inner[m]).copy_(-flat.select(2, m + 1));
+            }
+            return {k.reshape({o, i, 5, 5}), 2};
+        }
+    }
+    throw Error("unknown PDC type");
+}
+
+PdcBlockImpl::PdcBlockImpl(int64_t in, int64_t out, PdcType t, bool down) : type(t), downsample(down) {
+    const bool rd = t == PdcType::Rd;
+    conv1 = register_module("conv1", conv(in, in, rd ? 5 : 3, rd ? 2 : 1, false, in));
+    conv2 = register_module("conv2", conv(in, out, 1, 0, false));
+    if (down) shortcut = register_module("shortcut", conv(in, out, 1));
+}
+
+torch::Tensor PdcBlockImpl::forward(torch::Tensor x) {
+    if (downsample) x = torch::max_pool2d(x, 2, 2);
+    auto y = conv2->forward(torch::relu(conv1->forward(x)));
+    return y + (downsample ? shortcut->forward(x) : x);
+}
+
+PiDiNetImpl::PiDiNetImpl() {
+    init_block = register_module("init_block", conv(3, kWidth, 3, 1, false));
+    for (const auto& s : block_specs()) blocks.push_back(register_module(s.name, PdcBlock(s.in, s.out, s.type, s.downsample)));
+    dilations = register_module("dilations", nn::ModuleList());
+    attentions = register_module("attentions", nn::ModuleList());
+    conv_reduces = register_module("conv_reduces", nn::ModuleList());
+    for (int64_t c : {60, 120, 240, 240}) {
+        dilations->push_back(Cdcm(c));
+        attentions->push_back(Csam());
+        conv_reduces->push_back(MapReduce());
+    }
+    classifier = register_module("classifier", conv(4, 1, 1));
+}
+
+std::vector<torch::Tensor> PiDiNetImpl::forward_all(const torch::Tensor& x) {
+    const int64_t h = x.size(2), w = x.size(3);
+    auto t = init_block->forward(x);
+    std::vector<torch::Tensor> stages;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        t = blocks[i]->forward(t);
+        if (i == 2 || i == 6 || i == 10 || i == 14) stages.push_back(t);  // ends of stages 1-4
+    }
+    std::vector<torch::Tensor> logits;
+    for (size_t i = 0; i < 4; ++i) {
+        auto z = dilations[i]->as<Cdcm>()->forward(stages[i]);
+        auto g = attentions[i]->as<Csam>()->forward(z);
+        auto e = conv_reduces[i]->as<MapReduce>()->forward(g);
+        if (e.size(2) != h || e.size(3) != w) {
+            e = F::interpolate(e, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{h, w})
+                                      .mode(torch::kBilinear)
+                                      .align_corners(false));
+        }
+        logits.push_back(e);
+    }
+    auto fused = classifier->forward(torch::cat(logits, 1));
+    std::vector<torch::Tensor> out;
+    for (auto& e : logits) out.push_back(torch::sigmoid(e));
+    out.push_back(torch::sigmoid(fused));
+    return out;
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> pidinet_checkpoint_layout() {
+    PiDiNet net;
+    std::vector<std::pair<std::string, std::vector<int64_t>>> layout;
+    for (const auto& p : net->named_parameters()) {
+        auto shape = p.value().sizes().vec();
+        if (shape.size() == 4 && shape[2] == 5) shape[2] = shape[3] = 3;  // rd kernels are stored 3x3
+        layout.emplace_back(p.key(), shape);
+    }
+    return layout;
+}
+
+void PiDiNetImpl::load_state(const std::map<std::string, torch::Tensor>& state, const std::string& source) {
+    torch::NoGradGuard no_grad;
+    std::map<std::string, PdcType> pdc = {{"init_block.weight", PdcType::Cd}};
+    for (const auto& s : block_specs()) pdc[std::string(s.name) + ".conv1.weight"] = s.type;
+    const auto layout = pidinet_checkpoint_layout();
+    auto params = named_parameters();
+    for (const auto& [key, shape] : layout) {
+        auto it = state.find(key);
+        if (it == state.end()) throw Error(source + " has no tensor '" + key + "' (not a PiDiNet checkpoint?)");
+        if (it->second.sizes().vec() != shape) {
+            throw Error(fmt::format("{}: tensor '{}' has shape {}, PiDiNet expects {}", source, key,
+                                    c10::str(it->second.sizes()), c10::str(shape)));
+        }
+        auto value = it->second.to(torch::kFloat);
+        if (auto p = pdc.find(key); p != pdc.end()) value = convert_pdc(value, p->second).first;
+        params[key].copy_(value);
+    }
+}
+
+PiDiNet load_pidinet(const std::filesystem::path& path) {
+    const auto state = PthCheckpoint::read(path).state_dict();
+    PiDiNet net;
+    net->load_state(state, path.string());
+    net->eval();
+    return net;
+}
+
+torch::Tensor pidinet_edges(PiDiNet& net, const torch::Tensor& rgb01, const torch::Device& device) {
+    torch::InferenceMode guard;
+    static const auto mean = torch::tensor({0.485f, 0.456f, 0.406f}).view({3, 1, 1});
+    static const auto stddev = torch::tensor({0.229f, 0.224f, 0.225f}).view({3, 1, 1});
+    auto x = ((rgb01 - mean) / stddev).unsqueeze(0).to(device);
+    return net->forward(x)[0][0].to(torch::kCPU);
+}
+
+}  // namespace ganvas

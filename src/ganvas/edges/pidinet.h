@@ -1,0 +1,62 @@
+// PiDiNet (Su et al., "Pixel Difference Networks for Efficient Edge Detection", ICCV 2021), the
+// `table5_pidinet` configuration (carv4, CSAM, CDCM; 60-120-240-240 channels), inference only.
+//
+// Its pixel-difference convolutions (PDC: central cd, angular ad, radial rd) are rewritten into
+// plain convolutions when the checkpoint is loaded (cd, ad: 3x3 pad 1; rd: 5x5 pad 2), which is
+// exact (../shared/weights/pidinet/SPEC.md describes the graph; the numbers below are the
+// reference's). Module names follow the checkpoint's keys, so loading is name by name.
+#pragma once
+#include <torch/nn.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace ganvas {
+
+enum class PdcType { Cv, Cd, Ad, Rd };
+
+// The plain-convolution kernel of a PDC weight [O, I, 3, 3] and its padding (1, or 2 for rd).
+std::pair<torch::Tensor, int64_t> convert_pdc(const torch::Tensor& weight, PdcType type);
+
+class PdcBlockImpl : public torch::nn::Module {
+public:
+    // A depthwise-separable residual block; `downsample`: 2x2 max-pool first, 1x1 shortcut with bias.
+    PdcBlockImpl(int64_t in, int64_t out, PdcType type, bool downsample);
+    torch::Tensor forward(torch::Tensor x);
+
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
+    PdcType type;
+    bool downsample;
+};
+TORCH_MODULE(PdcBlock);
+
+class PiDiNetImpl : public torch::nn::Module {
+public:
+    PiDiNetImpl();
+    // x: [N, 3, H, W], already normalised (ImageNet mean / std, RGB). Returns the five maps
+    // sigmoid(side 1..4) and sigmoid(fused), each [N, 1, H, W].
+    std::vector<torch::Tensor> forward_all(const torch::Tensor& x);
+    torch::Tensor forward(const torch::Tensor& x) { return forward_all(x).back(); }
+
+    // Copies a state dict (names as in the checkpoint, "module." stripped), converting the PDC
+    // kernels. Throws Error naming `source` and the key on a missing or misshapen tensor.
+    void load_state(const std::map<std::string, torch::Tensor>& state, const std::string& source);
+
+    torch::nn::Conv2d init_block{nullptr};
+    std::vector<PdcBlock> blocks;  // block1_1 ... block4_4
+    torch::nn::ModuleList dilations, attentions, conv_reduces;
+    torch::nn::Conv2d classifier{nullptr};
+};
+TORCH_MODULE(PiDiNet);
+
+// The state-dict keys and shapes the checkpoint holds (before PDC conversion), in its order.
+std::vector<std::pair<std::string, std::vector<int64_t>>> pidinet_checkpoint_layout();
+
+// Loads `table5_pidinet.pth` (or any checkpoint with its layout) through the .pth reader.
+PiDiNet load_pidinet(const std::filesystem::path& path);
+
+// 8-bit RGB image -> edge probability [H, W] in (0, 1) (CPU float), at native resolution.
+torch::Tensor pidinet_edges(PiDiNet& net, const torch::Tensor& rgb01, const torch::Device& device = torch::kCPU);
+
+}  // namespace ganvas
