@@ -2,12 +2,20 @@
 #include "test_util.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/edges/morphology.h"
 #include "ganvas/edges/pidinet.h"
+#include "ganvas/edges/postprocess.h"
 #include "ganvas/nn/placement.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
 
 namespace ganvas {
 namespace {
 
+namespace fs = std::filesystem;
 using test::SeededTest;
 
 // x at p + (dy, dx) for every p, zero outside the image; x is [N, C, H, W].
@@ -103,6 +111,186 @@ TEST_F(SeededTest, PiDiNetLoadsAStateDictAndMapsEveryPixel) {
     auto wrong = state;
     wrong["init_block.weight"] = torch::zeros({60, 3, 5, 5});
     EXPECT_THROW(net->load_state(wrong, "random.pth"), Error);
+}
+
+}  // namespace
+}  // namespace ganvas
+
+namespace ganvas {
+namespace {
+
+// A binary map from rows of '#' (foreground) and '.' (background).
+cv::Mat art(const std::vector<std::string>& rows) {
+    cv::Mat m(static_cast<int>(rows.size()), static_cast<int>(rows[0].size()), CV_8UC1, cv::Scalar(0));
+    for (size_t r = 0; r < rows.size(); ++r) {
+        for (size_t c = 0; c < rows[r].size(); ++c) m.at<uint8_t>(r, c) = rows[r][c] == '#';
+    }
+    return m;
+}
+
+int count(const cv::Mat& m) { return cv::countNonZero(m); }
+
+TEST(Morphology, ThinningMatchesScikitImageOnFixtures) {
+    const fs::path dir = fs::path(GANVAS_FIXTURES_DIR) / "thin";
+    for (const char* name : {"shapes", "polygon", "strokes", "noise"}) {
+        cv::Mat in = cv::imread((dir / (std::string(name) + ".png")).string(), cv::IMREAD_GRAYSCALE);
+        cv::Mat want = cv::imread((dir / (std::string(name) + "_thin.png")).string(), cv::IMREAD_GRAYSCALE);
+        ASSERT_FALSE(in.empty()) << name;
+        cv::Mat got = thin(in);
+        cv::Mat diff;
+        cv::compare(got * 255, want, diff, cv::CMP_NE);
+        EXPECT_EQ(cv::countNonZero(diff), 0) << name << ": pixels that differ from skimage.morphology.thin";
+        EXPECT_GT(count(got), 0) << name;
+    }
+}
+
+TEST(Morphology, ThinningATickBarLeavesAOnePixelLine) {
+    cv::Mat bar(9, 30, CV_8UC1, cv::Scalar(0));
+    bar(cv::Rect(3, 2, 24, 5)).setTo(1);  // 5 rows thick
+    cv::Mat t = thin(bar);
+    // One pixel per column along the bar's middle part, all on one row, nothing else.
+    for (int c = 6; c < 24; ++c) EXPECT_EQ(cv::countNonZero(t.col(c)), 1) << "column " << c;
+    EXPECT_EQ(cv::countNonZero(t.row(4)(cv::Rect(6, 0, 18, 1))), 18);
+    EXPECT_EQ(count(thin(t)), count(t)) << "thinning is idempotent";
+    EXPECT_EQ(count(thin(bar, 1)) > count(t), true) << "one iteration peels, it does not finish";
+}
+
+TEST(Morphology, IsolatedPixelsSmallComponentsSpursAndShrink) {
+    const cv::Mat m = art({"#.........",
+                           "..........",
+                           "...####...",
+                           "..........",
+                           "......#.#.",
+                           ".......#..",
+                           ".........."});
+    cv::Mat clean = remove_isolated(m);
+    EXPECT_EQ(clean.at<uint8_t>(0, 0), 0);
+    EXPECT_EQ(count(clean), count(m) - 1);
+    // Components: the 4-pixel bar and the 3-pixel V; under 4 pixels goes.
+    cv::Mat big = remove_small_components(m, 4);
+    EXPECT_EQ(count(big), 4);
+    EXPECT_EQ(big.at<uint8_t>(2, 3), 1);
+    EXPECT_EQ(count(remove_small_components(m, 5)), 0);
+    // A 4-pixel component survives min 4, goes with min 5.
+    // Spur: a stroke with a one-pixel branch loses the branch's end and the stroke's ends.
+    const cv::Mat spur = art({".......",
+                              ".#####.",
+                              "...#...",
+                              "...#...",
+                              "......."});
+    cv::Mat s = remove_spurs(spur);
+    EXPECT_EQ(s.at<uint8_t>(1, 1), 0) << "left end";
+    EXPECT_EQ(s.at<uint8_t>(1, 5), 0) << "right end";
+    EXPECT_EQ(s.at<uint8_t>(3, 3), 0) << "the spur's tip";
+    EXPECT_EQ(s.at<uint8_t>(2, 3), 1) << "the spur's root stays (two neighbours)";
+    EXPECT_EQ(count(s), count(spur) - 3);
+    // A spur of length 3 needs three passes.
+    const cv::Mat longer = art({"........",
+                                ".######.",
+                                "....#...",
+                                "....#...",
+                                "....#...",
+                                "........"});
+    cv::Mat l = remove_spurs(remove_spurs(longer));
+    EXPECT_EQ(l.at<uint8_t>(4, 4), 0);
+    EXPECT_EQ(l.at<uint8_t>(3, 4), 0);
+    EXPECT_EQ(l.at<uint8_t>(2, 4), 1) << "the root also touches the stroke diagonally: not an end point";
+    EXPECT_EQ(l.at<uint8_t>(1, 4), 1);
+    // Shrink: a filled square keeps shrinking towards one pixel; an isolated pixel stays.
+    cv::Mat sq(9, 9, CV_8UC1, cv::Scalar(0));
+    sq(cv::Rect(2, 2, 5, 5)).setTo(1);
+    cv::Mat once = shrink_once(sq);
+    EXPECT_LT(count(once), 25);
+    EXPECT_GT(count(once), 0);
+    cv::Mat prev = sq;
+    for (int i = 0; i < 20; ++i) prev = shrink_once(prev);
+    EXPECT_EQ(count(prev), 1) << "a simply connected object shrinks to a point";
+    const cv::Mat dot = art({"...", ".#.", "..."});
+    EXPECT_EQ(count(shrink_once(dot)), 1);
+}
+
+TEST(EdgeNms, KeepsTheRidgeOfABlurredLine) {
+    cv::Mat e(40, 40, CV_32F, cv::Scalar(0));
+    for (int r = 0; r < 40; ++r) {
+        for (int c = 0; c < 40; ++c) e.at<float>(r, c) = std::exp(-0.5f * std::pow((c - 20.0f) / 2.0f, 2.0f));
+    }
+    cv::Mat n = suppress_non_maxima(e);
+    // Inside the untapered part each row keeps only the ridge column.
+    for (int r = 6; r < 34; ++r) {
+        for (int c = 6; c < 34; ++c) {
+            if (c == 20) EXPECT_GT(n.at<float>(r, c), 0.5f) << r;
+            else EXPECT_EQ(n.at<float>(r, c), 0.0f) << r << "," << c;
+        }
+    }
+    // Border taper: row 0 is 0, row 2 is scaled by 2/5.
+    EXPECT_EQ(n.at<float>(0, 20), 0.0f);
+    EXPECT_NEAR(n.at<float>(2, 20), 0.4f * n.at<float>(20, 20), 1e-4f);
+    // A diagonal line: the normal is at 3 pi / 4, the ridge survives, its neighbours across go.
+    // (An exactly horizontal line would not be thinned: Dollar's formula multiplies by
+    // sign(-Oxy), which is 0 there, and gives the normal angle 0. Real maps are never that exact.)
+    cv::Mat d(40, 40, CV_32F);
+    for (int r = 0; r < 40; ++r) {
+        for (int c = 0; c < 40; ++c) d.at<float>(r, c) = std::exp(-0.5f * std::pow((r - c) / 2.0f, 2.0f));
+    }
+    EXPECT_NEAR(edge_orientation(conv_tri(d, 1)).at<float>(20, 20), 3 * M_PI / 4, 0.01);
+    cv::Mat nd = suppress_non_maxima(d);
+    for (int k = 8; k < 32; ++k) {
+        EXPECT_GT(nd.at<float>(k, k), 0.5f) << k;
+        EXPECT_EQ(nd.at<float>(k, k + 1), 0.0f) << k;
+        EXPECT_EQ(nd.at<float>(k + 1, k), 0.0f) << k;
+    }
+}
+
+TEST(EdgeNms, TriangleFilterAndGradient) {
+    cv::Mat ramp(5, 6, CV_32F);
+    for (int r = 0; r < 5; ++r) {
+        for (int c = 0; c < 6; ++c) ramp.at<float>(r, c) = static_cast<float>(3 * c + r * r);
+    }
+    auto [gx, gy] = gradient2(ramp);
+    EXPECT_FLOAT_EQ(gx.at<float>(2, 3), 3.0f);
+    EXPECT_FLOAT_EQ(gx.at<float>(2, 0), 3.0f);
+    EXPECT_FLOAT_EQ(gy.at<float>(2, 1), 4.0f);  // (9 - 1) / 2
+    EXPECT_FLOAT_EQ(gy.at<float>(0, 1), 1.0f);  // one-sided at the top
+    cv::Mat impulse(7, 7, CV_32F, cv::Scalar(0));
+    impulse.at<float>(3, 3) = 16.0f;
+    cv::Mat t = conv_tri(impulse, 1);
+    EXPECT_FLOAT_EQ(t.at<float>(3, 3), 4.0f);
+    EXPECT_FLOAT_EQ(t.at<float>(2, 3), 2.0f);
+    EXPECT_FLOAT_EQ(t.at<float>(2, 2), 1.0f);
+    EXPECT_NEAR(cv::sum(conv_tri(impulse, 4))[0], 16.0, 1e-4);
+}
+
+TEST(Sketch, DistanceMapOnAKnownPattern) {
+    cv::Mat sketch(5, 7, CV_8UC1, cv::Scalar(255));
+    sketch.at<uint8_t>(2, 1) = 0;   // one stroke pixel
+    sketch.at<uint8_t>(2, 2) = 244; // darker than 245: also stroke
+    sketch.at<uint8_t>(0, 6) = 245; // not a stroke
+    cv::Mat d = distance_map(sketch);
+    // Farthest pixel from {(2,1), (2,2)}: (0,6) or (4,6): sqrt(4^2 + 2^2).
+    const float far = std::sqrt(20.0f);
+    EXPECT_NEAR(d.at<float>(2, 1), 0.0f, 1e-6f);
+    EXPECT_NEAR(d.at<float>(2, 2), 0.0f, 1e-6f);
+    EXPECT_NEAR(d.at<float>(0, 6), 1.0f, 1e-5f);
+    EXPECT_NEAR(d.at<float>(2, 5), 3.0f / far, 1e-5f);
+    EXPECT_NEAR(d.at<float>(0, 1), 2.0f / far, 1e-5f);
+    EXPECT_NEAR(d.at<float>(1, 4), std::sqrt(5.0f) / far, 1e-5f);
+    cv::Mat blank(4, 4, CV_8UC1, cv::Scalar(255));
+    EXPECT_EQ(cv::countNonZero(distance_map(blank) != 1.0f), 0);
+}
+
+TEST(Sketch, StrokesFromABlurredSquareOutline) {
+    cv::Mat outline(64, 64, CV_32F, cv::Scalar(0));
+    cv::rectangle(outline, cv::Rect(16, 16, 32, 32), cv::Scalar(1.0), 2);
+    cv::GaussianBlur(outline, outline, cv::Size(7, 7), 1.5);
+    cv::normalize(outline, outline, 0, 1, cv::NORM_MINMAX);
+    cv::Mat strokes = sketch_strokes(outline);
+    // One closed one-pixel ring: thinning leaves no pixel with 4-neighbours on both sides.
+    EXPECT_GT(count(strokes), 100);
+    EXPECT_LT(count(strokes), 140);
+    EXPECT_EQ(count(thin(strokes)), count(strokes)) << "strokes are already thin";
+    cv::Mat sketch = strokes_to_sketch(strokes);
+    EXPECT_EQ(sketch.at<uint8_t>(0, 0), 255);
+    EXPECT_EQ(cv::countNonZero(sketch == 0), count(strokes));
 }
 
 }  // namespace

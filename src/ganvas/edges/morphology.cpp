@@ -1,0 +1,133 @@
+#include "ganvas/edges/morphology.h"
+
+#include "ganvas/core/error.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace ganvas {
+namespace {
+
+// Neighbour offsets p1..p8 (row, column).
+constexpr int kDr[8] = {0, -1, -1, -1, 0, 1, 1, 1};
+constexpr int kDc[8] = {1, 1, 0, -1, -1, -1, 0, 1};
+
+cv::Mat as01(const cv::Mat& binary) {
+    if (binary.type() != CV_8UC1) throw Error("binary morphology needs a one-channel 8-bit map");
+    cv::Mat out;
+    cv::compare(binary, 0, out, cv::CMP_NE);
+    return out / 255;
+}
+
+// Deletion tables of the two subiterations; `min_n` is 2 for thinning, 1 for shrinking.
+std::array<std::array<bool, 256>, 2> make_tables(int min_n) {
+    std::array<std::array<bool, 256>, 2> tables{};
+    for (int code = 0; code < 256; ++code) {
+        bool p[10];
+        for (int k = 1; k <= 8; ++k) p[k] = (code >> (k - 1)) & 1;
+        p[9] = p[1];
+        int xh = 0, n1 = 0, n2 = 0;
+        for (int i = 1; i <= 4; ++i) {
+            xh += !p[2 * i - 1] && (p[2 * i] || p[2 * i + 1]);
+            n1 += p[2 * i - 1] || p[2 * i];
+            n2 += p[2 * i] || p[2 * i + 1];
+        }
+        const int m = std::min(n1, n2);
+        const bool g12 = xh == 1 && m >= min_n && m <= 3;
+        tables[0][code] = g12 && !((p[2] || p[3] || !p[8]) && p[1]);
+        tables[1][code] = g12 && !((p[6] || p[7] || !p[4]) && p[5]);
+    }
+    return tables;
+}
+
+// Runs the two subiterations `iterations` times (< 0: to convergence) with the given tables, on a
+// copy padded with one background pixel and visiting only foreground pixels.
+cv::Mat two_subiterations(const cv::Mat& binary, int iterations, const std::array<std::array<bool, 256>, 2>& tables) {
+    cv::Mat b01 = as01(binary), padded;
+    cv::copyMakeBorder(b01, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    const int step = static_cast<int>(padded.step1());
+    uint8_t* base = padded.ptr<uint8_t>(0);
+    const int offset[8] = {1, -step + 1, -step, -step - 1, -1, step - 1, step, step + 1};
+    std::vector<int> alive, doomed;
+    for (int r = 1; r <= b01.rows; ++r) {
+        for (int c = 1; c <= b01.cols; ++c) {
+            if (base[r * step + c]) alive.push_back(r * step + c);
+        }
+    }
+    for (int it = 0; iterations < 0 || it < iterations; ++it) {
+        bool changed = false;
+        for (int sub = 0; sub < 2; ++sub) {
+            doomed.clear();
+            for (int i : alive) {
+                if (!base[i]) continue;
+                int code = 0;
+                for (int k = 0; k < 8; ++k) code |= (base[i + offset[k]] != 0) << k;
+                if (tables[sub][code]) doomed.push_back(i);
+            }
+            for (int i : doomed) base[i] = 0;
+            changed |= !doomed.empty();
+        }
+        if (!changed) break;
+        alive.erase(std::remove_if(alive.begin(), alive.end(), [&](int i) { return !base[i]; }), alive.end());
+    }
+    return padded(cv::Rect(1, 1, b01.cols, b01.rows)).clone();
+}
+
+int neighbours(const cv::Mat& b, int r, int c) {
+    int n = 0;
+    for (int k = 0; k < 8; ++k) {
+        const int rr = r + kDr[k], cc = c + kDc[k];
+        n += rr >= 0 && rr < b.rows && cc >= 0 && cc < b.cols && b.at<uint8_t>(rr, cc);
+    }
+    return n;
+}
+
+}  // namespace
+
+cv::Mat thin(const cv::Mat& binary, int iterations) {
+    static const auto tables = make_tables(2);
+    return two_subiterations(binary, iterations, tables);
+}
+
+cv::Mat shrink_once(const cv::Mat& binary) {
+    static const auto tables = make_tables(1);
+    return two_subiterations(binary, 1, tables);
+}
+
+cv::Mat remove_isolated(const cv::Mat& binary) {
+    cv::Mat b = as01(binary), out = b.clone();
+    for (int r = 0; r < b.rows; ++r) {
+        for (int c = 0; c < b.cols; ++c) {
+            if (b.at<uint8_t>(r, c) && neighbours(b, r, c) == 0) out.at<uint8_t>(r, c) = 0;
+        }
+    }
+    return out;
+}
+
+cv::Mat remove_spurs(const cv::Mat& binary) {
+    cv::Mat b = as01(binary), out = b.clone();
+    for (int r = 0; r < b.rows; ++r) {
+        for (int c = 0; c < b.cols; ++c) {
+            if (b.at<uint8_t>(r, c) && neighbours(b, r, c) == 1) out.at<uint8_t>(r, c) = 0;
+        }
+    }
+    return out;
+}
+
+cv::Mat remove_small_components(const cv::Mat& binary, int min_pixels) {
+    cv::Mat b = as01(binary), labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(b, labels, stats, centroids, 8, CV_32S);
+    std::vector<uint8_t> keep(n, 0);
+    for (int i = 1; i < n; ++i) keep[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= min_pixels;
+    cv::Mat out(b.size(), CV_8UC1);
+    for (int r = 0; r < b.rows; ++r) {
+        const int* l = labels.ptr<int>(r);
+        uint8_t* o = out.ptr<uint8_t>(r);
+        for (int c = 0; c < b.cols; ++c) o[c] = keep[l[c]];
+    }
+    return out;
+}
+
+}  // namespace ganvas
