@@ -2,6 +2,9 @@
 #include "test_util.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/core/sha256.h"
+#include "ganvas/edges/detector.h"
+#include "ganvas/edges/hed.h"
 #include "ganvas/edges/morphology.h"
 #include "ganvas/edges/pidinet.h"
 #include "ganvas/edges/postprocess.h"
@@ -291,6 +294,59 @@ TEST(Sketch, StrokesFromABlurredSquareOutline) {
     cv::Mat sketch = strokes_to_sketch(strokes);
     EXPECT_EQ(sketch.at<uint8_t>(0, 0), 255);
     EXPECT_EQ(cv::countNonZero(sketch == 0), count(strokes));
+}
+
+}  // namespace
+}  // namespace ganvas
+
+namespace ganvas {
+namespace {
+
+TEST(Sha256, KnownDigests) {
+    EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(sha256_hex(std::string(1000, 'a')).size(), 64u);
+}
+
+TEST(Hed, RunsFromAGeneratedCaffemodelAndChecksTheOfficialFile) {
+    test::TempDir dir;
+    write_random_hed_caffemodel(dir / "random.caffemodel", 3);
+    auto hed = make_hed_detector(dir / "random.caffemodel", HedOptions{64, 32});
+    cv::Mat rgb(40, 52, CV_8UC3);
+    cv::randu(rgb, 0, 255);
+    const cv::Mat p = hed->probability(rgb);
+    ASSERT_EQ(p.size(), rgb.size());
+    double lo, hi;
+    cv::minMaxLoc(p, &lo, &hi);
+    EXPECT_GT(lo, 0.0);
+    EXPECT_LT(hi, 1.0);
+    EXPECT_TRUE(cv::norm(p, hed->probability(rgb), cv::NORM_INF) == 0.0) << "deterministic";
+    // Another seed gives other weights, so another map: the weights are really read.
+    write_random_hed_caffemodel(dir / "other.caffemodel", 4);
+    EXPECT_GT(cv::norm(p, make_hed_detector(dir / "other.caffemodel", HedOptions{64, 32})->probability(rgb), cv::NORM_INF), 0.0);
+    // A file under the official name is checked against the published size and digest.
+    fs::copy_file(dir / "random.caffemodel", dir / "hed_pretrained_bsds.caffemodel");
+    try {
+        make_hed_detector(dir.path(), {});
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("58876104"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(make_hed_detector(dir / "missing.caffemodel", {}), Error);
+    test::write_bytes(dir / "junk.caffemodel", "not a protobuf at all");
+    EXPECT_THROW(make_hed_detector(dir / "junk.caffemodel", {}), Error);
+}
+
+TEST(EdgeDetectors, ClassicNeedsNoWeightsAndFindsAStep) {
+    cv::Mat rgb(32, 32, CV_8UC3, cv::Scalar(30, 30, 30));
+    rgb(cv::Rect(16, 0, 16, 32)).setTo(cv::Scalar(220, 200, 180));
+    auto classic = make_edge_detector("classic", {});
+    const cv::Mat p = classic->probability(rgb);
+    ASSERT_EQ(p.size(), rgb.size());
+    EXPECT_GT(p.at<float>(16, 15) + p.at<float>(16, 16), 1.0f);
+    EXPECT_LT(p.at<float>(16, 4), 0.05f);
+    EXPECT_THROW(make_edge_detector("canny", {}), UsageError);
+    EXPECT_THROW(make_edge_detector("pidinet", {}), UsageError);
 }
 
 }  // namespace
