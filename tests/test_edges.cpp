@@ -3,6 +3,7 @@
 
 #include "ganvas/core/error.h"
 #include "ganvas/core/sha256.h"
+#include "ganvas/edges/bsds_eval.h"
 #include "ganvas/edges/detector.h"
 #include "ganvas/edges/hed.h"
 #include "ganvas/edges/morphology.h"
@@ -347,6 +348,86 @@ TEST(EdgeDetectors, ClassicNeedsNoWeightsAndFindsAStep) {
     EXPECT_LT(p.at<float>(16, 4), 0.05f);
     EXPECT_THROW(make_edge_detector("canny", {}), UsageError);
     EXPECT_THROW(make_edge_detector("pidinet", {}), UsageError);
+}
+
+}  // namespace
+}  // namespace ganvas
+
+namespace ganvas {
+namespace {
+
+cv::Mat pixels(int rows, int cols, const std::vector<cv::Point>& on) {
+    cv::Mat m(rows, cols, CV_8UC1, cv::Scalar(0));
+    for (const auto& p : on) m.at<uint8_t>(p) = 1;
+    return m;
+}
+
+TEST(BsdsEval, MatchingIsOneToOneAndMaximum) {
+    // Three predicted pixels, two annotated ones two rows below: two pairs at most.
+    auto a = pixels(10, 10, {{5, 5}, {6, 5}, {7, 5}});
+    auto b = pixels(10, 10, {{5, 7}, {6, 7}});
+    auto [ma, mb] = match_boundaries(a, b, 2.5);
+    EXPECT_EQ(cv::countNonZero(ma), 2);
+    EXPECT_EQ(cv::countNonZero(mb), 2);
+    auto [na, nb] = match_boundaries(a, b, 1.5);  // distance 2 > 1.5: nothing
+    EXPECT_EQ(cv::countNonZero(na), 0);
+    EXPECT_EQ(cv::countNonZero(match_boundaries(a, b, 2.0).first), 2) << "distance == tolerance counts";
+    // a1 reaches b1 and b2, a2 only b1: a greedy nearest-first pass pairs a1-b1 and strands a2;
+    // the maximum matching pairs a1-b2 and a2-b1.
+    auto c = pixels(4, 4, {{1, 0}, {0, 1}});  // a1 = (x1, y0), a2 = (x0, y1)
+    auto d = pixels(4, 4, {{1, 1}, {2, 1}});  // b1 = (x1, y1), b2 = (x2, y1)
+    auto [mc, md] = match_boundaries(c, d, 1.5);
+    EXPECT_EQ(cv::countNonZero(mc), 2);
+    EXPECT_EQ(cv::countNonZero(md), 2);
+}
+
+TEST(BsdsEval, RecallSumsOverAnnotatorsPrecisionCountsTheUnion) {
+    BsdsOptions o;
+    o.thresholds = 1;  // t = 0.5
+    o.thin = false;
+    o.max_dist = 0.06;  // of the 28.3-pixel diagonal: 1.7 pixels
+    cv::Mat map(20, 20, CV_64F, cv::Scalar(0));
+    map(cv::Rect(2, 10, 10, 1)).setTo(0.9);  // a 10-pixel horizontal line, row 10, x 2..11
+    cv::Mat g1(20, 20, CV_8UC1, cv::Scalar(0)), g2 = g1.clone();
+    g1(cv::Rect(2, 10, 10, 1)).setTo(255);   // annotator 1: the same line
+    g2(cv::Rect(2, 11, 5, 1)).setTo(255);    // annotator 2: half of it, one row lower
+    g2(cv::Rect(15, 2, 3, 1)).setTo(255);    // and 3 pixels far away
+    const auto c = evaluate_boundary_image(map, {g1, g2}, o)[0];
+    EXPECT_EQ(c.sum_p, 10);
+    EXPECT_EQ(c.cnt_p, 10) << "every predicted pixel matched by annotator 1";
+    EXPECT_EQ(c.sum_r, 10 + 8);
+    EXPECT_EQ(c.cnt_r, 10 + 5);
+    // An empty prediction: nothing found, nothing claimed, no division by zero.
+    const auto e = evaluate_boundary_image(cv::Mat(20, 20, CV_64F, cv::Scalar(0)), {g1, g2}, o)[0];
+    EXPECT_EQ(e.sum_p, 0);
+    EXPECT_EQ(e.cnt_r, 0);
+    const auto r = summarize_bsds({"x"}, {{e}}, 1);
+    EXPECT_EQ(r.ods.f, 0.0);
+    EXPECT_EQ(r.ois.f, 0.0);
+}
+
+TEST(BsdsEval, OdsInterpolatesOisPoolsAndNeverFallsBelowOds) {
+    // Two images, 3 thresholds; image 1 is best at t1, image 2 at t3.
+    std::vector<std::vector<BoundaryCounts>> counts = {
+        {{90, 100, 60, 100}, {70, 100, 65, 80}, {30, 100, 30, 30}},
+        {{95, 100, 20, 100}, {80, 100, 40, 90}, {60, 100, 58, 60}}};
+    const auto r = summarize_bsds({"a", "b"}, counts, 3);
+    ASSERT_EQ(r.curve.size(), 3u);
+    EXPECT_DOUBLE_EQ(r.curve[0].threshold, 0.25);
+    EXPECT_DOUBLE_EQ(r.curve[1].recall, 150.0 / 200.0);
+    EXPECT_DOUBLE_EQ(r.curve[1].precision, 105.0 / 170.0);
+    double best_discrete = 0;
+    for (const auto& p : r.curve) best_discrete = std::max(best_discrete, p.f);
+    EXPECT_GE(r.ods.f, best_discrete) << "interpolation only adds";
+    EXPECT_GE(r.ois.f, r.ods.f);
+    // OIS pools the chosen rows' counts: image a at t2 (F 0.752 against 0.72 and 0.46), image b
+    // at t3 (F 0.74).
+    EXPECT_DOUBLE_EQ(r.ois.recall, (70.0 + 60.0) / 200.0);
+    EXPECT_DOUBLE_EQ(r.ois.precision, (65.0 + 58.0) / 140.0);
+    EXPECT_DOUBLE_EQ(r.images[0].second.threshold, 0.5);
+    EXPECT_DOUBLE_EQ(r.images[1].second.threshold, 0.75);
+    EXPECT_GT(r.ap, 0.0);
+    EXPECT_LT(r.ap, 1.0);
 }
 
 }  // namespace
