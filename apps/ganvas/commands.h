@@ -7,6 +7,7 @@ namespace ganvas::cli {
 void register_train(CLI::App& app);
 void register_colorize(CLI::App& app);
 void register_translate(CLI::App& app);
+void register_edges(CLI::App& app);  // edges and eval-edges
 void register_eval(CLI::App& app);
 void register_data(CLI::App& app);
 void register_demo(CLI::App& app);

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     ganvas::cli::register_train(app);
     ganvas::cli::register_colorize(app);
     ganvas::cli::register_translate(app);
+    ganvas::cli::register_edges(app);
     ganvas::cli::register_eval(app);
     ganvas::cli::register_data(app);
     ganvas::cli::register_demo(app);

@@ -60,9 +60,9 @@ cv::Mat read_image_rgb(const fs::path& path) {
 }
 
 void write_image_rgb(const fs::path& path, const cv::Mat& rgb) {
-    TORCH_CHECK(rgb.type() == CV_8UC3, "write_image_rgb expects 8-bit RGB");
-    cv::Mat bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    TORCH_CHECK(rgb.type() == CV_8UC3 || rgb.type() == CV_8UC1, "write_image_rgb expects 8-bit RGB or gray");
+    cv::Mat bgr = rgb;
+    if (rgb.channels() == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
     std::vector<uchar> encoded;
     std::string ext = path.extension().string();
     if (ext.empty()) throw Error("output file " + path.string() + " has no image extension");

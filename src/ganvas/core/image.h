@@ -25,7 +25,8 @@ std::vector<std::filesystem::path> list_images(const std::filesystem::path& root
 // Throws Error naming the file when it is missing, unreadable or corrupt.
 cv::Mat read_image_rgb(const std::filesystem::path& path);
 
-// Writes 8-bit RGB atomically; the format follows the extension. Throws Error naming the file.
+// Writes 8-bit RGB (or one-channel gray) atomically; the format follows the extension. Throws
+// Error naming the file.
 void write_image_rgb(const std::filesystem::path& path, const cv::Mat& rgb);
 
 // Center-crops the largest square and resizes it to size x size with area interpolation.
