@@ -2,7 +2,7 @@
 // batch norm, vanilla GAN + 100 L1, batch 1, 256x256): the same step as bench/pix2pix_peer.py on
 // random images. One JSON line of medians.
 //
-//   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--nchw]
+//   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--channels-last]
 //                             [--reference-transpose | --onednn-transpose] [--stock-adam]
 #include "ganvas/core/runtime.h"
 #include "ganvas/models/pix2pix/pix2pix_model.h"
@@ -31,7 +31,6 @@ double now() {
 int main(int argc, char** argv) {
     int threads = 2, steps = 10, warmup = 3;
     int64_t size = 256;
-    bool channels_last = true;
     ganvas::Pix2PixOptions options;
     std::string label = "ganvas";
     for (int i = 1; i < argc; ++i) {
@@ -39,7 +38,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--threads")) threads = next();
         else if (!std::strcmp(argv[i], "--size")) size = next();
         else if (!std::strcmp(argv[i], "--steps")) steps = next();
-        else if (!std::strcmp(argv[i], "--nchw")) channels_last = false, label += "-nchw";
+        else if (!std::strcmp(argv[i], "--channels-last")) options.channels_last = true, label += "-channels-last";
         else if (!std::strcmp(argv[i], "--reference-transpose")) options.transpose_kernel = "reference", label += "-reftconv";
         else if (!std::strcmp(argv[i], "--onednn-transpose")) options.transpose_kernel = "onednn", label += "-onednntconv";
         else if (!std::strcmp(argv[i], "--stock-adam")) options.fused_adam = false, label += "-stockadam";
@@ -54,9 +53,9 @@ int main(int argc, char** argv) {
     options.load_size = size;
     options.netG = size == 256 ? "unet_256" : "unet_128";
     ganvas::Pix2PixModel model(options);
-    ganvas::Placement placement;
-    placement.channels_last = channels_last;
+    ganvas::Placement placement;  // the model picks its memory format (options.channels_last)
     model.place(placement);
+    placement = model.placement();
     ganvas::Batch b;
     b.input = placement.apply(torch::rand({1, 3, size, size}));
     b.target = placement.apply(torch::rand({1, 3, size, size}));

@@ -16,10 +16,10 @@ export OPENBLAS_CORETYPE=${GANVAS_OPENBLAS_CORETYPE:-SkylakeX}
 out=$(mktemp)
 for r in $(seq 1 "$rounds"); do
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" >> "$out"
-    "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --nchw >> "$out"
+    "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --channels-last >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --stock-adam >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --reference-transpose >> "$out"
-    "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --nchw --reference-transpose --stock-adam >> "$out"
+    "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --reference-transpose --stock-adam >> "$out"
     $py "$here/pix2pix_peer.py" --threads "$threads" --steps "$steps" >> "$out"
     $py "$here/pix2pix_peer.py" --threads "$threads" --steps "$steps" --channels-last >> "$out"
 done

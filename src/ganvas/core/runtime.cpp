@@ -51,18 +51,24 @@ int configure_threads(int threads) {
 std::optional<std::string> preferred_openblas_coretype() {
     // The kernel's view of the CPU (features it has enabled), not __builtin_cpu_supports: in a
     // process linked with LibTorch that reads an interposed, uninitialised copy of __cpu_model.
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(cpuinfo, line)) {
-        if (line.rfind("flags", 0) != 0) continue;
-        std::istringstream words(line.substr(line.find(':') + 1));
-        std::set<std::string> flags{std::istream_iterator<std::string>(words), {}};
-        const auto has = [&](const char* f) { return flags.count(f) > 0; };
-        if (has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq")) return "SkylakeX";
-        if (has("avx2") && has("fma")) return "Haswell";
-        return std::nullopt;
-    }
+    const auto has = [](const char* f) { return cpu_has(f); };
+    if (has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq")) return "SkylakeX";
+    if (has("avx2") && has("fma")) return "Haswell";
     return std::nullopt;
+}
+
+bool cpu_has(const std::string& flag) {
+    static const std::set<std::string> flags = [] {
+        std::ifstream cpuinfo("/proc/cpuinfo");
+        std::string line;
+        while (std::getline(cpuinfo, line)) {
+            if (line.rfind("flags", 0) != 0) continue;
+            std::istringstream words(line.substr(line.find(':') + 1));
+            return std::set<std::string>{std::istream_iterator<std::string>(words), {}};
+        }
+        return std::set<std::string>{};
+    }();
+    return flags.count(flag) > 0;
 }
 
 std::string loaded_blas_library() {

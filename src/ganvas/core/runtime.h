@@ -18,6 +18,10 @@ int available_cores();
 // Returns the number set.
 int configure_threads(int threads);
 
+// Whether the CPU reports `flag` (as named in /proc/cpuinfo, e.g. "avx2"); read once.
+// (__builtin_cpu_supports cannot be trusted in a LibTorch-linked process: see runtime.cpp.)
+bool cpu_has(const std::string& flag);
+
 // The OPENBLAS_CORETYPE that suits this CPU, or nullopt when OpenBLAS's own detection is fine.
 // OpenBLAS 0.3.21 (Debian 12) misdetects AVX-512 server CPUs under some hypervisors and falls
 // back to a slow generic kernel; naming the core type restores the fast one.

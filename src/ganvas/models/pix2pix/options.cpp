@@ -62,7 +62,8 @@ nlohmann::json Pix2PixOptions::to_json() const {
             {"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"n_epochs", n_epochs},
             {"n_epochs_decay", n_epochs_decay}, {"direction", direction},
             {"dataset_mode", to_string(dataset_mode)}, {"load_size", load_size}, {"crop_size", crop_size},
-            {"flip", flip}, {"test_train_mode", test_train_mode}, {"transpose_kernel", transpose_kernel}, {"fused_adam", fused_adam}};
+            {"flip", flip}, {"test_train_mode", test_train_mode}, {"transpose_kernel", transpose_kernel}, {"fused_adam", fused_adam},
+            {"channels_last", channels_last}};
 }
 
 Pix2PixOptions Pix2PixOptions::from_json(const nlohmann::json& j) {
@@ -70,7 +71,12 @@ Pix2PixOptions Pix2PixOptions::from_json(const nlohmann::json& j) {
     const auto known = o.to_json();
     try {
         for (const auto& [key, value] : j.items()) {
-            if (!known.contains(key)) throw UsageError("pix2pix has no option '" + key + "'");
+            if (!known.contains(key) && key != "fast_kernels") throw UsageError("pix2pix has no option '" + key + "'");
+        }
+        // Retired switch of early checkpoints: both speed-ups together.
+        if (j.contains("fast_kernels") && !j.at("fast_kernels").get<bool>()) {
+            o.transpose_kernel = "reference";
+            o.fused_adam = false;
         }
         auto get = [&](const char* key, auto& field) {
             if (j.contains(key)) field = j.at(key).get<std::decay_t<decltype(field)>>();
@@ -102,6 +108,7 @@ Pix2PixOptions Pix2PixOptions::from_json(const nlohmann::json& j) {
         get("test_train_mode", o.test_train_mode);
         get("transpose_kernel", o.transpose_kernel);
         get("fused_adam", o.fused_adam);
+        get("channels_last", o.channels_last);
     } catch (const nlohmann::json::exception& e) {
         throw UsageError(std::string("pix2pix options: ") + e.what());
     }

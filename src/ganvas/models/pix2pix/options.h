@@ -44,6 +44,9 @@ struct Pix2PixOptions {
     // fused_adam: one pass per parameter (nn/adam.h) instead of torch::optim::Adam.
     std::string transpose_kernel = "auto";
     bool fused_adam = true;
+    // Memory format of the networks' tensors. NCHW by default, whatever --no-channels-last says:
+    // measured faster for these 4x4 stride-2 layers at batch 1 (docs/RESULTS.md).
+    bool channels_last = false;
 
     int64_t input_nc() const { return dataset_mode == Pix2PixData::Colorization ? 1 : 3; }
     int64_t output_nc() const { return dataset_mode == Pix2PixData::Colorization ? 2 : 3; }

@@ -77,6 +77,7 @@ std::shared_ptr<Dataset> Pix2PixModel::make_dataset(std::vector<std::filesystem:
 
 void Pix2PixModel::place(const Placement& placement) {
     placement_ = placement;
+    placement_.channels_last = options_.channels_last;
     place_module(*netG_.ptr(), placement_);
     place_module(*netD_.ptr(), placement_);
     if (opt_g_) {
@@ -89,13 +90,15 @@ void Pix2PixModel::place(const Placement& placement) {
 }
 
 torch::Tensor Pix2PixModel::network_input(const torch::Tensor& input) const {
-    if (options_.dataset_mode == Pix2PixData::Colorization) return rgb_to_lab(input).narrow(1, 0, 1) / 50.0 - 1.0;
-    return input * 2.0 - 1.0;
+    const auto x = options_.dataset_mode == Pix2PixData::Colorization ? rgb_to_lab(input).narrow(1, 0, 1) / 50.0 - 1.0
+                                                                       : input * 2.0 - 1.0;
+    return x.contiguous(placement_.memory_format());
 }
 
 torch::Tensor Pix2PixModel::network_target(const torch::Tensor& target) const {
-    if (options_.dataset_mode == Pix2PixData::Colorization) return rgb_to_lab(target).narrow(1, 1, 2) / 110.0;
-    return target * 2.0 - 1.0;
+    const auto y = options_.dataset_mode == Pix2PixData::Colorization ? rgb_to_lab(target).narrow(1, 1, 2) / 110.0
+                                                                       : target * 2.0 - 1.0;
+    return y.contiguous(placement_.memory_format());
 }
 
 torch::Tensor Pix2PixModel::to_image(const torch::Tensor& output, const torch::Tensor& input) const {
