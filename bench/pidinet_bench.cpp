@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -58,8 +59,13 @@ int main(int argc, char** argv) {
     }
     std::printf("largest difference from the reference values: %.2e (tolerance 1e-5)\n", worst);
     // Speed on a BSDS-sized input (321 x 481), batch 1.
-    auto img = torch::rand({1, 3, 321, 481});
+    auto img = torch::rand({1, 3, 321, 481}).contiguous(torch::MemoryFormat::ChannelsLast);
     net->forward(img);
+    if (const char* trace = std::getenv("GANVAS_BENCH_TRACE")) {  // a Chrome trace of 3 images
+        torch::autograd::profiler::RecordProfile profile(trace);
+        for (int i = 0; i < 3; ++i) net->forward(img);
+        return 0;
+    }
     std::vector<double> ms;
     for (int i = 0; i < reps; ++i) {
         const auto t0 = std::chrono::steady_clock::now();

@@ -32,7 +32,9 @@ public:
     }
     torch::Tensor forward(const torch::Tensor& f) {
         auto z = conv1->forward(torch::relu(f));
-        return branches[0]->forward(z) + branches[1]->forward(z) + branches[2]->forward(z) + branches[3]->forward(z);
+        auto sum = branches[0]->forward(z);
+        for (int i = 1; i < 4; ++i) sum.add_(branches[i]->forward(z));
+        return sum;
     }
     nn::Conv2d conv1{nullptr};
     nn::Conv2d branches[4] = {nullptr, nullptr, nullptr, nullptr};
@@ -121,8 +123,8 @@ PdcBlockImpl::PdcBlockImpl(int64_t in, int64_t out, PdcType t, bool down) : type
 
 torch::Tensor PdcBlockImpl::forward(torch::Tensor x) {
     if (downsample) x = torch::max_pool2d(x, 2, 2);
-    auto y = conv2->forward(torch::relu(conv1->forward(x)));
-    return y + (downsample ? shortcut->forward(x) : x);
+    auto y = conv2->forward(conv1->forward(x).relu_());
+    return y.add_(downsample ? shortcut->forward(x) : x);
 }
 
 PiDiNetImpl::PiDiNetImpl() {
@@ -202,6 +204,11 @@ PiDiNet load_pidinet(const std::filesystem::path& path) {
     PiDiNet net;
     net->load_state(state, path.string());
     net->eval();
+    // Channels-last: oneDNN runs the depthwise, 1x1 and dilated convolutions 2-4x faster so.
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) {
+        if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
     return net;
 }
 
@@ -209,7 +216,7 @@ torch::Tensor pidinet_edges(PiDiNet& net, const torch::Tensor& rgb01, const torc
     torch::InferenceMode guard;
     static const auto mean = torch::tensor({0.485f, 0.456f, 0.406f}).view({3, 1, 1});
     static const auto stddev = torch::tensor({0.229f, 0.224f, 0.225f}).view({3, 1, 1});
-    auto x = ((rgb01 - mean) / stddev).unsqueeze(0).to(device);
+    auto x = ((rgb01 - mean) / stddev).unsqueeze(0).to(device).contiguous(torch::MemoryFormat::ChannelsLast);
     return net->forward(x)[0][0].to(torch::kCPU);
 }
 
