@@ -20,22 +20,36 @@ namespace {
 // inside the program is to set OPENBLAS_CORETYPE and start again. The CPU's features decide, even
 // over an inherited OPENBLAS_CORETYPE (machines are seen with a slower "Haswell" preset on
 // AVX-512 CPUs); GANVAS_OPENBLAS_CORETYPE forces a choice.
-void ensure_openblas_coretype(char** argv) {
-    if (std::getenv("GANVAS_OPENBLAS_CHECKED") != nullptr) return;
-    ::setenv("GANVAS_OPENBLAS_CHECKED", "1", 1);
+//
+// The same restart sets glibc's malloc to keep freed memory instead of unmapping every large
+// block: LibTorch allocates each activation with malloc, and by default every tensor above the
+// (dynamic) mmap threshold is mapped on allocation and unmapped on free, so every step pays page
+// faults on fresh pages (PiDiNet on BSDS: 79 s -> see docs/RESULTS.md). Settings already in the
+// environment are kept.
+void ensure_process_settings(char** argv) {
+    if (std::getenv("GANVAS_PROCESS_CHECKED") != nullptr) return;
+    ::setenv("GANVAS_PROCESS_CHECKED", "1", 1);
+    bool restart = false;
+    for (const char* name : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"}) {
+        if (std::getenv(name) == nullptr) {
+            ::setenv(name, "1000000000", 1);
+            restart = true;
+        }
+    }
     const char* forced = std::getenv("GANVAS_OPENBLAS_CORETYPE");
     const auto wanted = forced ? std::optional<std::string>(forced) : ganvas::preferred_openblas_coretype();
-    if (!wanted) return;
     const char* current = std::getenv("OPENBLAS_CORETYPE");
-    if (current != nullptr && *wanted == current) return;
-    ::setenv("OPENBLAS_CORETYPE", wanted->c_str(), 1);
-    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the current kernel
+    if (wanted && (current == nullptr || *wanted != current)) {
+        ::setenv("OPENBLAS_CORETYPE", wanted->c_str(), 1);
+        restart = true;
+    }
+    if (restart) ::execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    ensure_openblas_coretype(argv);
+    ensure_process_settings(argv);
     spdlog::set_pattern("%^[%l]%$ %v");
     spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug
 
