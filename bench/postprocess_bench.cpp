@@ -1,8 +1,9 @@
-// Speed of SketchyGAN's edge post-processing (src/ganvas/edges/postprocess.h) on 8-bit
-// probability maps, one image at a time on one thread, and agreement with the Python peer's
-// sketches (bench/postprocess_peer.py) when given. One JSON line.
+// Speed of SketchyGAN's edge post-processing (src/ganvas/edges/postprocess.h: sketch strokes
+// and the distance map) on 8-bit probability maps, one image at a time on `--threads` threads,
+// and agreement with the Python peer's sketches (bench/postprocess_peer.py) when given. One JSON
+// line.
 //
-//   build/bench/postprocess_bench MAPS_DIR [--out DIR] [--compare PEER_SKETCH_DIR]
+//   build/bench/postprocess_bench MAPS_DIR [--threads 2] [--out DIR] [--compare PEER_SKETCH_DIR]
 #include "ganvas/edges/postprocess.h"
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -23,15 +25,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     fs::path maps = argv[1], out, compare;
+    int threads = 2;
     for (int i = 2; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!std::strcmp(argv[i], "--compare") && i + 1 < argc) compare = argv[++i];
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;
         }
     }
-    cv::setNumThreads(1);  // one image on one thread; images run in parallel in `ganvas edges`
+    cv::setNumThreads(threads);
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(maps)) {
         if (e.path().extension() == ".png") files.push_back(e.path());
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
         }
     }
     std::sort(ms.begin(), ms.end());
-    nlohmann::json j = {{"impl", "ganvas"}, {"images", files.size()}, {"ms_per_image", ms[ms.size() / 2]}};
+    nlohmann::json j = {{"impl", "ganvas"}, {"threads", threads}, {"images", files.size()}, {"ms_per_image", ms[ms.size() / 2]}};
     if (compared > 0) {
         j["compared_images"] = compared;
         j["differing_pixels"] = differing;

@@ -10,10 +10,6 @@
 namespace ganvas {
 namespace {
 
-// Neighbour offsets p1..p8 (row, column).
-constexpr int kDr[8] = {0, -1, -1, -1, 0, 1, 1, 1};
-constexpr int kDc[8] = {1, 1, 0, -1, -1, -1, 0, 1};
-
 cv::Mat as01(const cv::Mat& binary) {
     if (binary.type() != CV_8UC1) throw Error("binary morphology needs a one-channel 8-bit map");
     cv::Mat out;
@@ -75,13 +71,27 @@ cv::Mat two_subiterations(const cv::Mat& binary, int iterations, const std::arra
     return padded(cv::Rect(1, 1, b01.cols, b01.rows)).clone();
 }
 
-int neighbours(const cv::Mat& b, int r, int c) {
-    int n = 0;
-    for (int k = 0; k < 8; ++k) {
-        const int rr = r + kDr[k], cc = c + kDc[k];
-        n += rr >= 0 && rr < b.rows && cc >= 0 && cc < b.cols && b.at<uint8_t>(rr, cc);
-    }
-    return n;
+// Keeps the foreground pixels whose count of 8-neighbours satisfies `keep`, all decided on the
+// input (a parallel pass), on a copy padded with background.
+template <typename Keep>
+cv::Mat filter_by_neighbours(const cv::Mat& binary, Keep keep) {
+    cv::Mat b01 = as01(binary), padded;
+    cv::copyMakeBorder(b01, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::Mat out = b01.clone();
+    const int step = static_cast<int>(padded.step1());
+    cv::parallel_for_(cv::Range(0, b01.rows), [&](const cv::Range& rows) {
+        for (int r = rows.start; r < rows.end; ++r) {
+            const uint8_t* p = padded.ptr<uint8_t>(r + 1) + 1;
+            uint8_t* o = out.ptr<uint8_t>(r);
+            for (int c = 0; c < b01.cols; ++c) {
+                if (!p[c]) continue;
+                const uint8_t* q = p + c;
+                const int n = q[-step - 1] + q[-step] + q[-step + 1] + q[-1] + q[1] + q[step - 1] + q[step] + q[step + 1];
+                if (!keep(n)) o[c] = 0;
+            }
+        }
+    });
+    return out;
 }
 
 }  // namespace
@@ -97,37 +107,43 @@ cv::Mat shrink_once(const cv::Mat& binary) {
 }
 
 cv::Mat remove_isolated(const cv::Mat& binary) {
-    cv::Mat b = as01(binary), out = b.clone();
-    for (int r = 0; r < b.rows; ++r) {
-        for (int c = 0; c < b.cols; ++c) {
-            if (b.at<uint8_t>(r, c) && neighbours(b, r, c) == 0) out.at<uint8_t>(r, c) = 0;
-        }
-    }
-    return out;
+    return filter_by_neighbours(binary, [](int n) { return n > 0; });
 }
 
 cv::Mat remove_spurs(const cv::Mat& binary) {
-    cv::Mat b = as01(binary), out = b.clone();
-    for (int r = 0; r < b.rows; ++r) {
-        for (int c = 0; c < b.cols; ++c) {
-            if (b.at<uint8_t>(r, c) && neighbours(b, r, c) == 1) out.at<uint8_t>(r, c) = 0;
-        }
-    }
-    return out;
+    return filter_by_neighbours(binary, [](int n) { return n != 1; });
 }
 
 cv::Mat remove_small_components(const cv::Mat& binary, int min_pixels) {
-    cv::Mat b = as01(binary), labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(b, labels, stats, centroids, 8, CV_32S);
-    std::vector<uint8_t> keep(n, 0);
-    for (int i = 1; i < n; ++i) keep[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= min_pixels;
-    cv::Mat out(b.size(), CV_8UC1);
-    for (int r = 0; r < b.rows; ++r) {
-        const int* l = labels.ptr<int>(r);
-        uint8_t* o = out.ptr<uint8_t>(r);
-        for (int c = 0; c < b.cols; ++c) o[c] = keep[l[c]];
+    // 8-connected flood fills over the foreground only (strokes are sparse).
+    cv::Mat b01 = as01(binary), padded;
+    cv::copyMakeBorder(b01, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    const int step = static_cast<int>(padded.step1());
+    uint8_t* base = padded.ptr<uint8_t>(0);
+    const int offset[8] = {1, -step + 1, -step, -step - 1, -1, step - 1, step, step + 1};
+    std::vector<int> component;
+    for (int r = 1; r <= b01.rows; ++r) {
+        for (int c = 1; c <= b01.cols; ++c) {
+            const int start = r * step + c;
+            if (base[start] != 1) continue;
+            component.assign(1, start);
+            base[start] = 2;  // visited
+            for (size_t i = 0; i < component.size(); ++i) {
+                for (int k = 0; k < 8; ++k) {
+                    const int n = component[i] + offset[k];
+                    if (base[n] == 1) {
+                        base[n] = 2;
+                        component.push_back(n);
+                    }
+                }
+            }
+            if (static_cast<int>(component.size()) < min_pixels) {
+                for (int i : component) base[i] = 3;  // to remove
+            }
+        }
     }
-    return out;
+    cv::Mat out = padded(cv::Rect(1, 1, b01.cols, b01.rows)) == 2;
+    return out / 255;
 }
 
 }  // namespace ganvas

@@ -5,7 +5,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <array>
 #include <cmath>
+#include <limits>
 
 namespace ganvas {
 namespace {
@@ -50,12 +52,13 @@ std::pair<cv::Mat, cv::Mat> gradient2(const cv::Mat& map) {
     for (int r = 0; r < h; ++r) {
         const float* m = map.ptr<float>(r);
         float* o = gx.ptr<float>(r);
-        for (int c = 0; c < w; ++c) {
-            o[c] = w == 1 ? 0.0f
-                   : c == 0 ? m[1] - m[0]
-                   : c == w - 1 ? m[w - 1] - m[w - 2]
-                                : 0.5f * (m[c + 1] - m[c - 1]);
+        if (w == 1) {
+            o[0] = 0.0f;
+            continue;
         }
+        o[0] = m[1] - m[0];
+        for (int c = 1; c < w - 1; ++c) o[c] = 0.5f * (m[c + 1] - m[c - 1]);
+        o[w - 1] = m[w - 1] - m[w - 2];
     }
     for (int r = 0; r < h; ++r) {
         float* o = gy.ptr<float>(r);
@@ -67,20 +70,76 @@ std::pair<cv::Mat, cv::Mat> gradient2(const cv::Mat& map) {
     return {gx, gy};
 }
 
-cv::Mat edge_orientation(const cv::Mat& map) {
+namespace {
+
+// The second derivatives behind the orientation: {Oxx, Oxy, Oyy} of convTri(map, 4).
+std::array<cv::Mat, 3> second_derivatives(const cv::Mat& map) {
     auto [ox, oy] = gradient2(conv_tri(map, 4));
     auto [oxx, unused] = gradient2(ox);
     auto [oxy, oyy] = gradient2(oy);
+    return {oxx, oxy, oyy};
+}
+
+// tan of the normal angle: Oyy * sign(-Oxy) / (Oxx + 1e-5).
+inline float normal_tangent(float oxx, float oxy, float oyy) {
+    const float sign = oxy < 0 ? 1.0f : oxy > 0 ? -1.0f : 0.0f;
+    return oyy * sign / (oxx + 1e-5f);
+}
+
+// NMS, rows in parallel; `direction(x, y, &cos, &sin)` gives the normal where it is needed.
+// Pixels under `floor` are set to 0 without a test (callers that threshold at `floor`
+// afterwards lose nothing by it).
+template <typename Direction>
+cv::Mat nms_along(const cv::Mat& e, Direction direction, int r, int s, float m, float floor = 0.0f) {
+    cv::Mat out = e.clone();
+    cv::parallel_for_(cv::Range(0, e.rows), [&](const cv::Range& rows) {
+        for (int y = rows.start; y < rows.end; ++y) {
+            const float* ev = e.ptr<float>(y);
+            float* ov = out.ptr<float>(y);
+            for (int x = 0; x < e.cols; ++x) {
+                const float v = ev[x];
+                if (v == 0.0f) continue;
+                if (v < floor) {
+                    ov[x] = 0.0f;
+                    continue;
+                }
+                float co, si;
+                direction(x, y, &co, &si);
+                const float scaled = v * m;
+                for (int d = -r; d <= r; ++d) {
+                    if (d != 0 && scaled < bilinear(e, x + d * co, y + d * si)) {
+                        ov[x] = 0.0f;
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    s = std::min({s, e.cols / 2, e.rows / 2});
+    for (int k = 0; k < s; ++k) {
+        const float f = static_cast<float>(k) / static_cast<float>(s);
+        out.col(k) *= f;
+        out.col(e.cols - 1 - k) *= f;
+        out.row(k) *= f;
+        out.row(e.rows - 1 - k) *= f;
+    }
+    return out;
+}
+
+}  // namespace
+
+cv::Mat edge_orientation(const cv::Mat& map) {
+    const auto d = second_derivatives(map);
     cv::Mat o(map.size(), CV_32F);
     const float pi = static_cast<float>(M_PI);
     for (int r = 0; r < map.rows; ++r) {
+        const float *xx = d[0].ptr<float>(r), *xy = d[1].ptr<float>(r), *yy = d[2].ptr<float>(r);
+        float* ov = o.ptr<float>(r);
         for (int c = 0; c < map.cols; ++c) {
-            const float xy = oxy.at<float>(r, c);
-            const float sign = xy < 0 ? 1.0f : xy > 0 ? -1.0f : 0.0f;  // sign(-Oxy)
-            float a = std::atan(oyy.at<float>(r, c) * sign / (oxx.at<float>(r, c) + 1e-5f));
+            float a = std::atan(normal_tangent(xx[c], xy[c], yy[c]));
             a = std::fmod(a, pi);
-            if (a < 0) a += pi;  // MATLAB mod: result has the divisor's sign
-            o.at<float>(r, c) = a;
+            if (a < 0) a += pi;  // MATLAB mod: the result takes the divisor's sign
+            ov[c] = a;
         }
     }
     return o;
@@ -89,45 +148,37 @@ cv::Mat edge_orientation(const cv::Mat& map) {
 cv::Mat edges_nms(const cv::Mat& e, const cv::Mat& o, int r, int s, float m) {
     require_map(e, "edges_nms");
     require_map(o, "edges_nms orientation");
-    cv::Mat out = e.clone();
-    for (int y = 0; y < e.rows; ++y) {
-        for (int x = 0; x < e.cols; ++x) {
-            const float v = e.at<float>(y, x);
-            if (v == 0.0f) continue;
-            const float scaled = v * m;
-            const float co = std::cos(o.at<float>(y, x)), si = std::sin(o.at<float>(y, x));
-            for (int d = -r; d <= r; ++d) {
-                if (d == 0) continue;
-                if (scaled < bilinear(e, x + d * co, y + d * si)) {
-                    out.at<float>(y, x) = 0.0f;
-                    break;
-                }
-            }
-        }
-    }
-    s = std::min({s, e.cols / 2, e.rows / 2});
-    for (int k = 0; k < s; ++k) {
-        const float f = static_cast<float>(k) / static_cast<float>(s);
-        for (int y = 0; y < e.rows; ++y) {
-            out.at<float>(y, k) *= f;
-            out.at<float>(y, e.cols - 1 - k) *= f;
-        }
-        for (int x = 0; x < e.cols; ++x) {
-            out.at<float>(k, x) *= f;
-            out.at<float>(e.rows - 1 - k, x) *= f;
-        }
-    }
-    return out;
+    return nms_along(
+        e,
+        [&](int x, int y, float* co, float* si) {
+            *co = std::cos(o.at<float>(y, x));
+            *si = std::sin(o.at<float>(y, x));
+        },
+        r, s, m);
 }
 
-cv::Mat suppress_non_maxima(const cv::Mat& map) {
+cv::Mat suppress_non_maxima(const cv::Mat& map, float floor) {
+    require_map(map, "suppress_non_maxima");
     const cv::Mat smooth = conv_tri(map, 1);
-    return edges_nms(smooth, edge_orientation(smooth), 1, 5, 1.01f);
+    // The normal's cos and sin straight from its tangent t, without atan / fmod / cos / sin:
+    // O = atan(t) mod pi, so (cos O, sin O) = (1, t) / sqrt(1 + t^2), negated when t < 0.
+    const auto d = second_derivatives(smooth);
+    return nms_along(
+        smooth,
+        [&](int x, int y, float* co, float* si) {
+            const float t = normal_tangent(d[0].at<float>(y, x), d[1].at<float>(y, x), d[2].at<float>(y, x));
+            const float inv = 1.0f / std::sqrt(1.0f + t * t);
+            const float sign = t < 0 ? -1.0f : 1.0f;
+            *co = sign * inv;
+            *si = sign * t * inv;
+        },
+        1, 5, 1.01f, floor);
 }
 
 cv::Mat sketch_strokes(const cv::Mat& map, const SketchOptions& options) {
     require_map(map, "sketch_strokes");
-    const cv::Mat e = options.nms ? suppress_non_maxima(map) : map;
+    // Pixels under the threshold cannot survive it, whatever NMS would say: not tested.
+    const cv::Mat e = options.nms ? suppress_non_maxima(map, options.threshold) : map;
     cv::Mat binary;
     cv::compare(e, options.threshold, binary, cv::CMP_GE);
     cv::Mat strokes = thin(binary);
@@ -148,8 +199,10 @@ cv::Mat distance_map(const cv::Mat& gray_sketch, int threshold) {
     if (gray_sketch.type() != CV_8UC1) throw Error("distance_map: expected an 8-bit gray sketch");
     cv::Mat paper;  // non-zero where there is no stroke
     cv::compare(gray_sketch, threshold, paper, cv::CMP_GE);
-    cv::Mat dist;
-    if (cv::countNonZero(paper) == paper.total()) return cv::Mat(gray_sketch.size(), CV_32F, cv::Scalar(1.0f));
+    if (cv::countNonZero(paper) == static_cast<int>(paper.total())) {
+        return cv::Mat(gray_sketch.size(), CV_32F, cv::Scalar(1.0f));
+    }
+    cv::Mat dist;  // exact Euclidean (Felzenszwalb & Huttenlocher in OpenCV)
     cv::distanceTransform(paper, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE, CV_32F);
     double max = 0;
     cv::minMaxLoc(dist, nullptr, &max);

@@ -28,7 +28,8 @@ cv::Mat edge_orientation(const cv::Mat& map);
 cv::Mat edges_nms(const cv::Mat& map, const cv::Mat& orientation, int r = 1, int s = 5, float m = 1.01f);
 
 // The whole suppression step as BSDS evaluations run it: convTri(E, 1), orientation, edges_nms.
-cv::Mat suppress_non_maxima(const cv::Mat& map);
+// Smoothed values under `floor` come out 0 without the test (for callers that threshold there).
+cv::Mat suppress_non_maxima(const cv::Mat& map, float floor = 0.0f);
 
 struct SketchOptions {
     bool nms = true;
