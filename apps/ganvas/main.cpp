@@ -24,7 +24,7 @@ namespace {
 // The same restart sets glibc's malloc to keep freed memory instead of unmapping every large
 // block: LibTorch allocates each activation with malloc, and by default every tensor above the
 // (dynamic) mmap threshold is mapped on allocation and unmapped on free, so every step pays page
-// faults on fresh pages (PiDiNet on BSDS: 79 s -> see docs/RESULTS.md). Settings already in the
+// faults on fresh pages (3x on PiDiNet edge maps, docs/RESULTS.md). Settings already in the
 // environment are kept.
 void ensure_process_settings(char** argv) {
     if (std::getenv("GANVAS_PROCESS_CHECKED") != nullptr) return;

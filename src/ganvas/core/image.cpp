@@ -61,8 +61,9 @@ cv::Mat read_image_rgb(const fs::path& path) {
 
 void write_image_rgb(const fs::path& path, const cv::Mat& rgb) {
     TORCH_CHECK(rgb.type() == CV_8UC3 || rgb.type() == CV_8UC1, "write_image_rgb expects 8-bit RGB or gray");
-    cv::Mat bgr = rgb;
+    cv::Mat bgr;  // a new buffer: converting into a header of `rgb` would change the caller's image
     if (rgb.channels() == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    else bgr = rgb;
     std::vector<uchar> encoded;
     std::string ext = path.extension().string();
     if (ext.empty()) throw Error("output file " + path.string() + " has no image extension");
