@@ -13,8 +13,8 @@ namespace {
 cv::Mat as01(const cv::Mat& binary) {
     if (binary.type() != CV_8UC1) throw Error("binary morphology needs a one-channel 8-bit map");
     cv::Mat out;
-    cv::compare(binary, 0, out, cv::CMP_NE);
-    return out / 255;
+    cv::min(binary, 1, out);  // non-zero -> 1 in one pass
+    return out;
 }
 
 // Deletion tables of the two subiterations; `min_n` is 2 for thinning, 1 for shrinking.
@@ -46,7 +46,7 @@ cv::Mat two_subiterations(const cv::Mat& binary, int iterations, const std::arra
     const int step = static_cast<int>(padded.step1());
     uint8_t* base = padded.ptr<uint8_t>(0);
     const int offset[8] = {1, -step + 1, -step, -step - 1, -1, step - 1, step, step + 1};
-    std::vector<int> alive, doomed;
+    std::vector<int> alive;
     for (int r = 1; r <= b01.rows; ++r) {
         for (int c = 1; c <= b01.cols; ++c) {
             if (base[r * step + c]) alive.push_back(r * step + c);
@@ -55,15 +55,27 @@ cv::Mat two_subiterations(const cv::Mat& binary, int iterations, const std::arra
     for (int it = 0; iterations < 0 || it < iterations; ++it) {
         bool changed = false;
         for (int sub = 0; sub < 2; ++sub) {
-            doomed.clear();
-            for (int i : alive) {
-                if (!base[i]) continue;
-                int code = 0;
-                for (int k = 0; k < 8; ++k) code |= (base[i + offset[k]] != 0) << k;
-                if (tables[sub][code]) doomed.push_back(i);
+            // Decisions read the image as it was (parallel in chunks), then the deletions apply.
+            const int chunks = alive.size() > 4096 ? cv::getNumThreads() : 1;
+            std::vector<std::vector<int>> doomed_in(std::max(1, chunks));
+            cv::parallel_for_(cv::Range(0, static_cast<int>(doomed_in.size())), [&](const cv::Range& range) {
+                for (int chunk = range.start; chunk < range.end; ++chunk) {
+                    const size_t lo = alive.size() * chunk / doomed_in.size();
+                    const size_t hi = alive.size() * (chunk + 1) / doomed_in.size();
+                    auto& out = doomed_in[chunk];
+                    for (size_t j = lo; j < hi; ++j) {
+                        const int i = alive[j];
+                        if (!base[i]) continue;
+                        int code = 0;
+                        for (int k = 0; k < 8; ++k) code |= (base[i + offset[k]] != 0) << k;
+                        if (tables[sub][code]) out.push_back(i);
+                    }
+                }
+            });
+            for (const auto& d : doomed_in) {
+                for (int i : d) base[i] = 0;
+                changed |= !d.empty();
             }
-            for (int i : doomed) base[i] = 0;
-            changed |= !doomed.empty();
         }
         if (!changed) break;
         alive.erase(std::remove_if(alive.begin(), alive.end(), [&](int i) { return !base[i]; }), alive.end());

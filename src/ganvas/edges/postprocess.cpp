@@ -165,8 +165,10 @@ cv::Mat suppress_non_maxima(const cv::Mat& map, float floor) {
     const auto d = second_derivatives(smooth);
     return nms_along(
         smooth,
-        [&](int x, int y, float* co, float* si) {
-            const float t = normal_tangent(d[0].at<float>(y, x), d[1].at<float>(y, x), d[2].at<float>(y, x));
+        [&, xx = d[0].ptr<float>(0), xy = d[1].ptr<float>(0), yy = d[2].ptr<float>(0),
+         step = static_cast<int>(d[0].step1())](int x, int y, float* co, float* si) {
+            const int i = y * step + x;
+            const float t = normal_tangent(xx[i], xy[i], yy[i]);
             const float inv = 1.0f / std::sqrt(1.0f + t * t);
             const float sign = t < 0 ? -1.0f : 1.0f;
             *co = sign * inv;
