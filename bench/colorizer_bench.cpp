@@ -3,6 +3,7 @@
 //
 //   build/bench/colorizer_bench [--threads 2] [--batch 16] [--size 64] [--steps 20] [--nchw]
 #include "ganvas/core/color.h"
+#include "bench_util.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/models/colorizer/colorizer_model.h"
 
@@ -15,15 +16,8 @@
 #include <cstring>
 #include <iostream>
 
-namespace {
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-double now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
+using ganvas::bench::median;
+using ganvas::bench::now;
 
 int main(int argc, char** argv) {
     int threads = 2, steps = 20, warmup = 3;

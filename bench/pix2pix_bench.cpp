@@ -4,6 +4,7 @@
 //
 //   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--channels-last]
 //                             [--reference-transpose | --onednn-transpose] [--stock-adam]
+#include "bench_util.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/models/pix2pix/pix2pix_model.h"
 
@@ -18,15 +19,8 @@
 #include <cstring>
 #include <iostream>
 
-namespace {
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-double now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-}  // namespace
+using ganvas::bench::median;
+using ganvas::bench::now;
 
 int main(int argc, char** argv) {
     int threads = 2, steps = 10, warmup = 3;

@@ -7,6 +7,7 @@
 // layer and operation (a lower bound for any program built on these kernels).
 //
 //   build/bench/pix2pix_layers [--threads 2] [--reps 5]
+#include "bench_util.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/adam.h"
 
@@ -21,9 +22,7 @@
 
 namespace {
 
-double now() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+using ganvas::bench::now;
 
 double median_ms(const std::function<void()>& f, int reps) {
     f();

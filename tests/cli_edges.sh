@@ -4,21 +4,7 @@
 # Usage: cli_edges.sh path/to/ganvas
 set -uo pipefail
 ganvas=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export GANVAS_PROGRESS=0
-failures=0
-check() {  # check "what" expected_status actual_status [log file] [text the log must contain]
-    local what=$1 want=$2 got=$3 log=${4:-} text=${5:-}
-    if [[ "$got" != "$want" ]]; then
-        echo "FAIL: $what: exit $got, expected $want"; [[ -n "$log" ]] && tail -5 "$log"
-        failures=$((failures + 1)); return
-    fi
-    if [[ -n "$text" ]] && ! grep -q -- "$text" "$log"; then
-        echo "FAIL: $what: output lacks '$text'"; tail -5 "$log"; failures=$((failures + 1)); return
-    fi
-    echo "ok: $what"
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 "$ganvas" data synth --out "$work/photos/sub" --count 6 --size 48 > "$work/synth.log" 2>&1
 check "data synth" 0 $? "$work/synth.log"
@@ -64,5 +50,4 @@ rm "$work/gt/synth_000003_1.png"
 "$ganvas" eval-edges "$work/pred" --gt "$work/gt" > "$work/v2.log" 2>&1
 check "eval-edges names a prediction without ground truth" 1 $? "$work/v2.log" "synth_000003"
 
-if [[ $failures -gt 0 ]]; then echo "cli_edges: $failures check(s) failed"; exit 1; fi
-echo "cli_edges: all checks passed"
+finish cli_edges

@@ -3,21 +3,7 @@
 # eval (with its HTML page), and the errors of bad pix2pix flags. Usage: cli_pix2pix.sh path/to/ganvas
 set -uo pipefail
 ganvas=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export GANVAS_PROGRESS=0
-failures=0
-check() {  # check "what" expected_status actual_status [log file] [text the log must contain]
-    local what=$1 want=$2 got=$3 log=${4:-} text=${5:-}
-    if [[ "$got" != "$want" ]]; then
-        echo "FAIL: $what: exit $got, expected $want"; [[ -n "$log" ]] && tail -5 "$log"
-        failures=$((failures + 1)); return
-    fi
-    if [[ -n "$text" ]] && ! grep -q -- "$text" "$log"; then
-        echo "FAIL: $what: output lacks '$text'"; tail -5 "$log"; failures=$((failures + 1)); return
-    fi
-    echo "ok: $what"
-}
+source "$(dirname "$0")/cli_lib.sh"
 # ResNet generator (any multiple of 4) with widths 4 at 32x32: fast enough for a smoke run.
 tiny=(--model pix2pix --netG resnet_6blocks --set ngf=4 --set ndf=4 --size 32 --load-size 36 --threads 1)
 
@@ -70,5 +56,4 @@ check "unknown --set key" 2 $? "$work/e6.log" "nonsense"
 "$ganvas" train --data "$work/ab" --out "$work/x" --direction BtoA > "$work/e7.log" 2>&1
 check "pix2pix flag on the colorizer" 2 $? "$work/e7.log" "--direction"
 
-if [[ $failures -gt 0 ]]; then echo "cli_pix2pix: $failures check(s) failed"; exit 1; fi
-echo "cli_pix2pix: all checks passed"
+finish cli_pix2pix

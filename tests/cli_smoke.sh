@@ -3,21 +3,7 @@
 # and the exit codes and messages of bad input. Usage: cli_smoke.sh path/to/ganvas
 set -uo pipefail
 ganvas=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export GANVAS_PROGRESS=0
-failures=0
-check() {  # check "what" expected_status actual_status [log file] [text the log must contain]
-    local what=$1 want=$2 got=$3 log=${4:-} text=${5:-}
-    if [[ "$got" != "$want" ]]; then
-        echo "FAIL: $what: exit $got, expected $want"; [[ -n "$log" ]] && tail -5 "$log"
-        failures=$((failures + 1)); return
-    fi
-    if [[ -n "$text" ]] && ! grep -q -- "$text" "$log"; then
-        echo "FAIL: $what: output lacks '$text'"; tail -5 "$log"; failures=$((failures + 1)); return
-    fi
-    echo "ok: $what"
-}
+source "$(dirname "$0")/cli_lib.sh"
 tiny=(--size 16 --widths 4 4 8 8 --d-width 4 --batch 4 --threads 1)
 
 "$ganvas" data synth --out "$work/data" --count 40 --size 20 > "$work/synth.log" 2>&1
@@ -73,5 +59,4 @@ check "unwritable output folder" 1 $? "$work/e7.log" "ganvas-unwritable"
 "$ganvas" bogus > "$work/e8.log" 2>&1;                                              check "unknown subcommand" 2 $? "$work/e8.log"
 "$ganvas" train --model stylegan --data "$work/data" --out "$work/w" > "$work/e9.log" 2>&1; check "unknown model" 2 $? "$work/e9.log" "stylegan"
 
-if [[ $failures -gt 0 ]]; then echo "cli_smoke: $failures check(s) failed"; exit 1; fi
-echo "cli_smoke: all checks passed"
+finish cli_smoke

@@ -61,13 +61,13 @@ std::vector<OutputJob> plan_outputs(const std::vector<fs::path>& inputs, const f
     return jobs;
 }
 
-BatchSummary colorize_files(ColorizerModel& model, const std::vector<OutputJob>& jobs,
-                            const ColorizeOptions& options) {
+BatchSummary convert_files(const std::vector<OutputJob>& jobs, const std::string& label,
+                           const std::function<cv::Mat(const cv::Mat&)>& convert) {
     BatchSummary summary;
-    Progress progress("colorize", static_cast<int64_t>(jobs.size()));
+    Progress progress(label, static_cast<int64_t>(jobs.size()));
     for (size_t i = 0; i < jobs.size(); ++i) {
         try {
-            write_image_rgb(jobs[i].output, colorize_image(model, read_image_rgb(jobs[i].input), options));
+            write_image_rgb(jobs[i].output, convert(read_image_rgb(jobs[i].input)));
             ++summary.written;
         } catch (const Error& e) {
             summary.failures.push_back(e.what());
@@ -77,6 +77,11 @@ BatchSummary colorize_files(ColorizerModel& model, const std::vector<OutputJob>&
     }
     progress.finish();
     return summary;
+}
+
+BatchSummary colorize_files(ColorizerModel& model, const std::vector<OutputJob>& jobs,
+                            const ColorizeOptions& options) {
+    return convert_files(jobs, "colorize", [&](const cv::Mat& rgb) { return colorize_image(model, rgb, options); });
 }
 
 }  // namespace ganvas

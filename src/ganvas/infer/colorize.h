@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ struct BatchSummary {
     int64_t written = 0;
     std::vector<std::string> failures;  // one message per failed file, naming it
 };
+
+// Runs `convert` (8-bit RGB in, image out) on every job in turn with a progress bar labelled
+// `label`; a failing file is named in the summary and skipped.
+BatchSummary convert_files(const std::vector<OutputJob>& jobs, const std::string& label,
+                           const std::function<cv::Mat(const cv::Mat&)>& convert);
 
 BatchSummary colorize_files(ColorizerModel& model, const std::vector<OutputJob>& jobs,
                             const ColorizeOptions& options);

@@ -2,11 +2,9 @@
 
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
-#include "ganvas/core/progress.h"
 #include "ganvas/data/paired.h"
 
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 namespace ganvas {
 
@@ -28,20 +26,7 @@ cv::Mat translate_image(GanModel& model, const cv::Mat& rgb, const TranslateOpti
 }
 
 BatchSummary translate_files(GanModel& model, const std::vector<OutputJob>& jobs, const TranslateOptions& options) {
-    BatchSummary summary;
-    Progress progress("translate", static_cast<int64_t>(jobs.size()));
-    for (size_t i = 0; i < jobs.size(); ++i) {
-        try {
-            write_image_rgb(jobs[i].output, translate_image(model, read_image_rgb(jobs[i].input), options));
-            ++summary.written;
-        } catch (const Error& e) {
-            summary.failures.push_back(e.what());
-            spdlog::error("{}", e.what());
-        }
-        progress.update(static_cast<int64_t>(i + 1));
-    }
-    progress.finish();
-    return summary;
+    return convert_files(jobs, "translate", [&](const cv::Mat& rgb) { return translate_image(model, rgb, options); });
 }
 
 }  // namespace ganvas

@@ -1,0 +1,22 @@
+# Shared by the CLI test scripts: a scratch folder removed on exit, plain progress output, and
+# `check "what" expected_status actual_status [log file] [text the log must contain]`, which
+# counts failures in $failures. `finish NAME` reports and sets the exit status.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export GANVAS_PROGRESS=0
+failures=0
+check() {
+    local what=$1 want=$2 got=$3 log=${4:-} text=${5:-}
+    if [[ "$got" != "$want" ]]; then
+        echo "FAIL: $what: exit $got, expected $want"; [[ -n "$log" ]] && tail -5 "$log"
+        failures=$((failures + 1)); return
+    fi
+    if [[ -n "$text" ]] && ! grep -q -- "$text" "$log"; then
+        echo "FAIL: $what: output lacks '$text'"; tail -5 "$log"; failures=$((failures + 1)); return
+    fi
+    echo "ok: $what"
+}
+finish() {
+    if [[ $failures -gt 0 ]]; then echo "$1: $failures check(s) failed"; exit 1; fi
+    echo "$1: all checks passed"
+}
