@@ -1,0 +1,57 @@
+#include "ganvas/nn/vgg.h"
+
+#include "ganvas/core/error.h"
+#include "ganvas/io/pth_reader.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+namespace ganvas {
+namespace F = torch::nn::functional;
+
+Vgg19Relu31Impl::Vgg19Relu31Impl() {
+    const int64_t channels[6][3] = {{3, 3, 1}, {3, 64, 3}, {64, 64, 3}, {64, 128, 3}, {128, 128, 3}, {128, 256, 3}};
+    for (int i = 0; i < 6; ++i) {
+        convs[i] = register_module(fmt::format("conv{}", i + 1),
+                                   torch::nn::Conv2d(torch::nn::Conv2dOptions(channels[i][0], channels[i][1], channels[i][2])));
+    }
+}
+
+VggFeatures Vgg19Relu31Impl::forward(const torch::Tensor& rgb) {
+    const auto pad = [](const torch::Tensor& t) {
+        return F::pad(t, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReflect));
+    };
+    auto x = convs[0]->forward(rgb);
+    VggFeatures f;
+    f.relu1_1 = torch::relu(convs[1]->forward(pad(x)));
+    x = torch::max_pool2d(torch::relu(convs[2]->forward(pad(f.relu1_1))), 2);
+    f.relu2_1 = torch::relu(convs[3]->forward(pad(x)));
+    x = torch::max_pool2d(torch::relu(convs[4]->forward(pad(f.relu2_1))), 2);
+    f.relu3_1 = torch::relu(convs[5]->forward(pad(x)));
+    return f;
+}
+
+void Vgg19Relu31Impl::load_state(const std::map<std::string, torch::Tensor>& state, const std::string& source) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : named_parameters()) {
+        const auto t = require_tensor(state, p.key(), source, p.value().sizes().vec());
+        p.value().copy_(t.to(torch::kFloat));
+    }
+}
+
+Vgg19Relu31 load_vgg19_relu31(const std::filesystem::path& path) {
+    Vgg19Relu31 vgg;
+    vgg->load_state(PthCheckpoint::read(path).state_dict(), path.string());
+    vgg->eval();
+    for (auto& p : vgg->parameters()) p.set_requires_grad(false);
+    return vgg;
+}
+
+torch::Tensor perceptual_l1(Vgg19Relu31& vgg, const torch::Tensor& a, const torch::Tensor& b) {
+    const auto fa = vgg->forward(a), fb = vgg->forward(b);
+    return (torch::l1_loss(fa.relu1_1, fb.relu1_1) + torch::l1_loss(fa.relu2_1, fb.relu2_1) +
+            torch::l1_loss(fa.relu3_1, fb.relu3_1)) /
+           3.0;
+}
+
+}  // namespace ganvas
