@@ -1,8 +1,11 @@
-// Building blocks shared by models: the VGG feature network, spectral normalisation.
+// Building blocks: the VGG feature network, spectral normalisation, conditional batch norm, and
+// SketchyGAN's Masked Residual Unit.
 #include "test_util.h"
 
 #include "ganvas/core/error.h"
 #include "ganvas/io/pth_reader.h"
+#include "ganvas/models/sketchygan/mru.h"
+#include "ganvas/nn/conditional_batch_norm.h"
 #include "ganvas/nn/spectral_norm.h"
 #include "ganvas/nn/vgg.h"
 
@@ -110,6 +113,83 @@ TEST(SpectralNorm, TheEstimateTravelsWithTheCheckpoint) {
     b->load(in);
     EXPECT_TRUE(torch::equal(a->u, b->u));
     EXPECT_TRUE(torch::equal(a->weight, b->weight));
+}
+
+}  // namespace
+}  // namespace ganvas
+
+namespace ganvas {
+namespace {
+
+TEST(ConditionalBatchNorm, UsesEachExamplesClassParameters) {
+    torch::manual_seed(7);
+    ConditionalBatchNorm2d cbn(3, 2);
+    {
+        torch::NoGradGuard no_grad;
+        cbn->gamma[1].copy_(torch::tensor({2.0f, 3.0f, 4.0f}));
+        cbn->beta[1].copy_(torch::tensor({10.0f, 20.0f, 30.0f}));
+    }
+    const auto x = torch::randn({2, 3, 4, 5});
+    const auto labels = torch::tensor({1, 0}, torch::kLong);
+    const auto y = cbn->forward(x, labels);
+    // Batch statistics over the whole batch, as plain batch norm without affine parameters.
+    const auto mean = x.mean({0, 2, 3}, true), var = x.var({0, 2, 3}, false, true);
+    const auto normalized = (x - mean) / torch::sqrt(var + 1e-5);
+    const auto want0 = normalized[0] * torch::tensor({2.0f, 3.0f, 4.0f}).view({3, 1, 1}) +
+                       torch::tensor({10.0f, 20.0f, 30.0f}).view({3, 1, 1});
+    EXPECT_LT((y[0] - want0).abs().max().item<double>(), 1e-4) << "example 0 has class 1";
+    EXPECT_LT((y[1] - normalized[1]).abs().max().item<double>(), 1e-4) << "example 1 has class 0 (identity)";
+    EXPECT_THROW(cbn->forward(x, torch::tensor({1}, torch::kLong)), Error);
+}
+
+TEST(Mru, SaturatedGatesReproduceTheInputOrTheNewFeaturesExactly) {
+    torch::manual_seed(8);
+    MruOptions o;
+    o.in = 4, o.out = 4, o.image = 1, o.norm = false, o.activation = "relu";
+    Mru mru(o);
+    const auto x = torch::randn({2, 4, 8, 8});
+    const auto sketch = torch::rand({2, 1, 16, 16});  // resized to 8x8 inside
+    torch::NoGradGuard no_grad;
+    auto saturate = [](torch::nn::Conv2d& c, float bias) {
+        c->weight.zero_();
+        c->bias.fill_(bias);
+    };
+    saturate(mru->mix, -1e4f);  // n = 0: y = x
+    EXPECT_TRUE(torch::equal(mru->forward(x, sketch), x));
+    saturate(mru->mix, 1e4f);   // n = 1: y = z
+    saturate(mru->mask, 1e4f);  // m = 1: z = f(conv([x, I]))
+    const auto img = torch::nn::functional::interpolate(
+        sketch, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{8, 8}).mode(torch::kBilinear).align_corners(false));
+    const auto z = torch::relu(mru->conv1->forward(torch::cat({x, img}, 1)));
+    EXPECT_TRUE(torch::equal(mru->forward(x, sketch), z));
+    // m = 0 masks x out of z's input.
+    saturate(mru->mask, -1e4f);
+    const auto z0 = torch::relu(mru->conv1->forward(torch::cat({torch::zeros_like(x), img}, 1)));
+    EXPECT_TRUE(torch::equal(mru->forward(x, sketch), z0));
+}
+
+TEST(Mru, ProjectionConditionalNormAndReleasedVariant) {
+    torch::manual_seed(9);
+    MruOptions o;
+    o.in = 4, o.out = 6, o.image = 1, o.classes = 3, o.variant = MruVariant::Released;
+    Mru mru(o);
+    ASSERT_TRUE(mru->project);
+    ASSERT_TRUE(mru->conv2);
+    const auto x = torch::randn({2, 4, 8, 8});
+    const auto sketch = torch::rand({2, 1, 8, 8});
+    const auto y = mru->forward(x, sketch, torch::tensor({0, 2}, torch::kLong));
+    EXPECT_EQ(y.sizes(), torch::IntArrayRef({2, 6, 8, 8}));
+    EXPECT_THROW(mru->forward(x, sketch), Error) << "class-conditional units need labels";
+    {
+        torch::NoGradGuard no_grad;
+        mru->mix->weight.zero_();
+        mru->mix->bias.fill_(-1e4f);
+    }
+    EXPECT_TRUE(torch::allclose(mru->forward(x, sketch, torch::tensor({0, 2}, torch::kLong)), mru->project->forward(x)));
+    // The smooth activation: (x + sqrt(0.09 + x^2)) / 2.
+    EXPECT_NEAR(smooth_relu(torch::tensor(0.0f)).item<double>(), 0.15, 1e-6);
+    EXPECT_NEAR(smooth_relu(torch::tensor(100.0f)).item<double>(), 100.0, 1e-3);
+    EXPECT_NEAR(smooth_relu(torch::tensor(-100.0f)).item<double>(), 0.0, 1e-3);
 }
 
 }  // namespace
