@@ -33,4 +33,11 @@ int& exit_status() {
     return status;
 }
 
+void report_failures(const std::vector<std::string>& failures) {
+    if (failures.empty()) return;
+    spdlog::error("{} image(s) failed:", failures.size());
+    for (const auto& m : failures) spdlog::error("  {}", m);
+    exit_status() = 1;
+}
+
 }  // namespace ganvas::cli

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace ganvas::cli {
 
@@ -21,5 +22,8 @@ Placement apply_runtime_flags(const RuntimeFlags& flags);
 
 // Exit status of a subcommand that ran without throwing (set by its callback).
 int& exit_status();
+
+// Logs per-file failures of a batch command, each naming its file, and sets exit status 1.
+void report_failures(const std::vector<std::string>& failures);
 
 }  // namespace ganvas::cli

@@ -30,11 +30,7 @@ void run(const ColorizeFlags& f) {
     if (jobs.empty()) throw Error("no images found in the given inputs");
     const BatchSummary summary = colorize_files(colorizer, jobs, f.options);
     spdlog::info("colorized {} of {} image(s) into {}", summary.written, jobs.size(), f.out);
-    if (!summary.failures.empty()) {
-        spdlog::error("{} image(s) failed:", summary.failures.size());
-        for (const auto& m : summary.failures) spdlog::error("  {}", m);
-        exit_status() = 1;
-    }
+    report_failures(summary.failures);
 }
 
 }  // namespace

@@ -47,10 +47,7 @@ void run_edges(EdgesFlags& f) {
     progress.finish();
     spdlog::info("{}: wrote {}, kept {} existing (--force recomputes), {} failed, into {}", detector->name(),
                  summary.written, summary.skipped, summary.failures.size(), f.out);
-    if (!summary.failures.empty()) {
-        for (const auto& m : summary.failures) spdlog::error("  {}", m);
-        exit_status() = 1;
-    }
+    report_failures(summary.failures);
 }
 
 struct EvalEdgesFlags {

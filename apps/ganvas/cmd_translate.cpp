@@ -46,11 +46,7 @@ void run(const TranslateFlags& f) {
     if (jobs.empty()) throw Error("no images found in the given inputs");
     const BatchSummary summary = translate_files(*model, jobs, options);
     spdlog::info("{}: wrote {} of {} image(s) into {}", model->name(), summary.written, jobs.size(), f.out);
-    if (!summary.failures.empty()) {
-        spdlog::error("{} image(s) failed:", summary.failures.size());
-        for (const auto& m : summary.failures) spdlog::error("  {}", m);
-        exit_status() = 1;
-    }
+    report_failures(summary.failures);
 }
 
 }  // namespace
