@@ -150,7 +150,7 @@ TEST(Mru, SaturatedGatesReproduceTheInputOrTheNewFeaturesExactly) {
     const auto x = torch::randn({2, 4, 8, 8});
     const auto sketch = torch::rand({2, 1, 16, 16});  // resized to 8x8 inside
     torch::NoGradGuard no_grad;
-    auto saturate = [](torch::nn::Conv2d& c, float bias) {
+    auto saturate = [](SNConv2d& c, float bias) {
         c->weight.zero_();
         c->bias.fill_(bias);
     };

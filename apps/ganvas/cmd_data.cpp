@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "ganvas/core/error.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/data/synth.h"
 
@@ -14,6 +15,7 @@ struct SynthFlags {
     int size = 64;
     uint64_t seed = 1;
     bool ab = false;
+    bool sketch = false;
 };
 }  // namespace
 
@@ -27,7 +29,18 @@ void register_data(CLI::App& app) {
     synth->add_option("--size", flags->size, "image side in pixels")->capture_default_str();
     synth->add_option("--seed", flags->seed, "seed (another seed gives other images)")->capture_default_str();
     synth->add_flag("--ab", flags->ab, "write pix2pix AB pairs: edges (left) | image (right)");
+    synth->add_flag("--sketch", flags->sketch,
+                    "write the 4-class sketch set for sketchygan: <out>/<class>/ AB pairs photo | sketch, --count per class");
     synth->callback([flags] {
+        if (flags->sketch) {
+            if (flags->ab) throw UsageError("--ab and --sketch are two different sets; pick one");
+            Progress progress("synth", flags->count * kSynthSketchClasses);
+            const int64_t n = write_synth_sketch_dataset(flags->out, flags->count, flags->size, flags->seed,
+                                                         [&](int64_t done) { progress.update(done); });
+            progress.finish();
+            spdlog::info("wrote {} pairs in {} classes to {}", n, kSynthSketchClasses, flags->out);
+            return;
+        }
         Progress progress("synth", flags->count);
         write_synth_dataset(flags->out, flags->count, flags->size, flags->seed,
                             [&](int64_t done) { progress.update(done); }, flags->ab);

@@ -37,12 +37,14 @@ void run(const EvalFlags& f) {
     const Split split = parse_split(f.split);
     auto loaded = load_checkpoint(f.checkpoint);
     auto model = load_model(loaded, placement);
-    auto files = list_split(f.data, split, f.split_options);
+    auto files = model->data_files(f.data, split, f.split_options);
+    if (files.empty()) throw Error("no images of split '" + f.split + "' under " + f.data);
     if (auto* colorizer = dynamic_cast<ColorizerModel*>(model.get())) {
         report(evaluate_colorizer(*colorizer, files, f.options), f.json);
     } else {
         PairedEvalOptions paired = f.paired;
         paired.limit = f.options.limit;
+        paired.size = f.options.image_size;
         report(evaluate_paired(*model, files, paired), f.json);
     }
 }
@@ -62,6 +64,8 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--html", flags->paired.html_dir, "paired models: write input | output | target rows and the "
                                                       "metrics as DIR/index.html");
     cmd->add_option("--seed", flags->paired.seed, "paired models: seed of the generator's dropout / noise");
+    cmd->add_option("--diversity", flags->paired.diversity,
+                    "paired models: translate each input K times and report the mean pairwise L1 (K >= 2)");
     cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags] { run(*flags); });

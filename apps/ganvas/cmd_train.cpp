@@ -63,8 +63,25 @@ nlohmann::json pix2pix_options(const TrainFlags& f) {
     return j;
 }
 
+nlohmann::json sketchygan_options(const TrainFlags& f) {
+    for (const char* flag : {"--preset", "--widths", "--d-width", "--output-mode", "--reconstruction", "--rec-weight",
+                             "--adv-weight", "--d-weight", "--direction", "--netG", "--netD", "--norm", "--gan-mode",
+                             "--dataset-mode", "--lambda-L1"}) {
+        if (f.command->count(flag) > 0) {
+            throw UsageError(std::string(flag) + " is not a sketchygan option (see --set and docs/SKETCHYGAN.md)");
+        }
+    }
+    nlohmann::json j = nlohmann::json::object();
+    if (f.size > 0) j["image_size"] = f.size;
+    if (f.load_size > 0) j["load_size"] = f.load_size;
+    if (f.lr > 0) j["lr_g"] = f.lr, j["lr_d"] = 2 * f.lr;
+    apply_set(f.set, j);
+    return j;
+}
+
 nlohmann::json model_options(const TrainFlags& f) {
     if (f.model == "pix2pix") return pix2pix_options(f);
+    if (f.model == "sketchygan") return sketchygan_options(f);
     for (const char* flag : {"--direction", "--netG", "--netD", "--norm", "--gan-mode", "--dataset-mode",
                              "--load-size", "--lambda-L1"}) {
         if (f.command->count(flag) > 0) throw UsageError(std::string(flag) + " is a pix2pix option, not the " + f.model + "'s");
@@ -100,11 +117,14 @@ void run(TrainFlags& f) {
         if (f.model == "pix2pix") {
             const auto o = Pix2PixOptions::from_json(request.model_options);
             request.train.epochs = o.n_epochs + o.n_epochs_decay;
+        } else if (f.model == "sketchygan") {
+            request.train.steps = 20000;
         } else {
             request.train.steps = 1500;
         }
     }
     if (f.model == "pix2pix" && !f.resume && f.command->count("--batch") == 0) request.train.batch = 1;
+    if (f.model == "sketchygan" && !f.resume && f.command->count("--batch") == 0) request.train.batch = 16;
     const TrainResult r = train(request);
     if (r.failed_files > 0) spdlog::warn("{} unreadable image(s) were skipped", r.failed_files);
     const char* how = r.status == TrainResult::Status::Finished      ? "finished"
@@ -130,7 +150,7 @@ void register_train(CLI::App& app) {
     cmd->add_option("--data", f.train.data, "folder of training images (searched recursively)");
     cmd->add_option("--out", f.train.out, "run folder: config, checkpoint, losses, samples")->required();
     cmd->add_flag("--resume", f.resume, "continue the run in --out from its checkpoint");
-    auto* steps = cmd->add_option("--steps", f.train.steps, "optimization steps (default 1500)");
+    auto* steps = cmd->add_option("--steps", f.train.steps, "optimization steps (default: colorizer 1500, sketchygan 20000; pix2pix 200 epochs)");
     cmd->add_option("--epochs", f.train.epochs, "passes over the training set")->excludes(steps);
     cmd->add_option("--batch", f.train.batch, "batch size")->capture_default_str();
     cmd->add_option("--seed", f.train.seed, "seed of initialisation and data order")->capture_default_str();
@@ -145,12 +165,12 @@ void register_train(CLI::App& app) {
     cmd->add_option("--samples", f.train.sample_count, "rows in a sample grid")->capture_default_str();
     cmd->add_option("--time-budget", f.train.time_budget, "stop (with a checkpoint) after this many seconds");
     cmd->add_option("--preset", f.preset, "colorizer recipe: default or paper")->capture_default_str();
-    cmd->add_option("--size", f.size, "training resolution (colorizer default 64; pix2pix: the crop, default 256)");
+    cmd->add_option("--size", f.size, "training resolution (colorizer and sketchygan default 64; pix2pix: the crop, default 256)");
     cmd->add_option("--widths", f.widths, "generator widths of blocks 1-4 (default 32 64 128 256)")->expected(4);
     cmd->add_option("--d-width", f.d_width, "discriminator base width (default 32)");
     cmd->add_option("--output-mode", f.output_mode, "rgb or chroma (keep the input's lightness)");
     cmd->add_option("--reconstruction", f.reconstruction, "l1 or l2");
-    cmd->add_option("--lr", f.lr, "Adam learning rate (colorizer default 1e-4, pix2pix 2e-4)");
+    cmd->add_option("--lr", f.lr, "Adam learning rate (colorizer default 1e-4, pix2pix 2e-4; sketchygan: G's, D gets twice it)");
     cmd->add_option("--rec-weight", f.rec_weight, "weight of the reconstruction loss in G's objective");
     cmd->add_option("--adv-weight", f.adv_weight, "weight of the adversarial loss in G's objective");
     cmd->add_option("--d-weight", f.d_weight, "scale of D's objective");
@@ -161,7 +181,7 @@ void register_train(CLI::App& app) {
     cmd->add_option("--gan-mode", f.gan_mode, "pix2pix GAN objective: vanilla, lsgan, hinge, wgangp");
     cmd->add_option("--dataset-mode", f.dataset_mode, "pix2pix data: aligned (AB images), folders (A/ and B/), "
                                                       "colorization (color photos, Lab)");
-    cmd->add_option("--load-size", f.load_size, "pix2pix: resize to this before the random crop of --size");
+    cmd->add_option("--load-size", f.load_size, "pix2pix, sketchygan: resize to this before the random crop of --size");
     cmd->add_option("--lambda-L1", f.lambda_l1, "pix2pix: weight of the L1 term (default 100)");
     cmd->add_option("--set", f.set, "any model option as KEY=VALUE (repeatable; see config.json of a run)");
     add_runtime_flags(cmd, f.runtime);

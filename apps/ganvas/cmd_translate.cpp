@@ -21,6 +21,8 @@ struct TranslateFlags {
     std::string ab;  // "", auto, left, right
     bool keep_size = false;
     uint64_t seed = 0;
+    std::string class_name;
+    int64_t samples = 1;
 };
 
 void run(const TranslateFlags& f) {
@@ -40,9 +42,10 @@ void run(const TranslateFlags& f) {
     } else if (!f.ab.empty()) {
         throw UsageError("--ab: '" + f.ab + "' is not one of auto, left, right");
     }
+    if (!f.class_name.empty()) options.label = class_index(*model, f.class_name);
     torch::manual_seed(f.seed);
     std::vector<std::filesystem::path> inputs(f.inputs.begin(), f.inputs.end());
-    const auto jobs = plan_outputs(inputs, f.out);
+    const auto jobs = sample_jobs(plan_outputs(inputs, f.out), f.samples);
     if (jobs.empty()) throw Error("no images found in the given inputs");
     const BatchSummary summary = translate_files(*model, jobs, options);
     spdlog::info("{}: wrote {} of {} image(s) into {}", model->name(), summary.written, jobs.size(), f.out);
@@ -61,6 +64,9 @@ void register_translate(CLI::App& app) {
                     "inputs are AB pairs: translate the left or right half, or 'auto' (the model's input side)");
     cmd->add_flag("--keep-size", flags->keep_size, "resize outputs back to the input size");
     cmd->add_option("--seed", flags->seed, "seed of the generator's dropout / noise")->capture_default_str();
+    cmd->add_option("--class", flags->class_name, "class-conditional models (sketchygan): the class to draw");
+    cmd->add_option("--samples", flags->samples, "outputs per input, each with its own noise (<name>_<k>.png)")
+        ->capture_default_str();
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags] { run(*flags); });
 }

@@ -13,13 +13,18 @@ struct Example {
     torch::Tensor input;   // what the generator sees (a gray image, a sketch, ...)
     torch::Tensor target;  // the real image it should produce
     int64_t label = -1;    // class index, -1 when the dataset has no classes
+    // A second rendition of the input, when the dataset makes one (SketchyGAN: an edge map of the
+    // photo, the stand-in for a human sketch early in training); same shape as `input`.
+    torch::Tensor alt_input;
 };
 
-// A stack of examples: input [N, C, H, W], target [N, 3, H, W], label [N] (int64).
+// A stack of examples: input [N, C, H, W], target [N, 3, H, W], label [N] (int64), alt_input as
+// input when every example has one (undefined otherwise).
 struct Batch {
     torch::Tensor input;
     torch::Tensor target;
     torch::Tensor label;
+    torch::Tensor alt_input;
     int64_t size() const { return input.defined() ? input.size(0) : 0; }
     Batch to(const torch::Device& device) const;
 };

@@ -109,7 +109,7 @@ Example ColorizationDataset::get(size_t index, uint64_t seed) const {
     if (options_.random_flip && (seed & 1u)) color = color.flip({2});
     // Quantize the gray input as an 8-bit gray photo would be.
     auto gray = quantize_8bit(rgb_to_gray3(color.unsqueeze(0))).squeeze(0);
-    return Example{gray, color, -1};
+    return Example{gray, color, -1, {}};
 }
 
 }  // namespace ganvas

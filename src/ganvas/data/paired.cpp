@@ -93,11 +93,11 @@ Example PairedDataset::get(size_t index, uint64_t seed) const {
         auto lab = rgb_to_lab(target.unsqueeze(0));
         auto gray = quantize_8bit(lab_to_rgb(torch::cat({lab.narrow(1, 0, 1), torch::zeros_like(lab.narrow(1, 1, 2))}, 1)))
                         .squeeze(0);
-        return Example{gray, target, -1};
+        return Example{gray, target, -1, {}};
     }
     auto [pa, pb] = augment_pair(a, b, augment_, seed, train_);
     auto ta = image_to_tensor(pa), tb = image_to_tensor(pb);
-    return b_to_a_ ? Example{tb, ta, -1} : Example{ta, tb, -1};
+    return b_to_a_ ? Example{tb, ta, -1, {}} : Example{ta, tb, -1, {}};
 }
 
 }  // namespace ganvas

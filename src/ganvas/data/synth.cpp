@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -134,6 +135,95 @@ int64_t write_synth_dataset(const std::filesystem::path& out, int64_t count, int
         if (on_progress) on_progress(i + 1);
     }
     return count;
+}
+
+const char* synth_sketch_class(int category) {
+    static const char* names[kSynthSketchClasses] = {"disc", "square", "triangle", "star"};
+    if (category < 0 || category >= kSynthSketchClasses) throw UsageError("synthetic sketch class out of range");
+    return names[category];
+}
+
+std::pair<cv::Mat, cv::Mat> synth_sketch_pair(uint64_t seed, int category, int64_t index, int size) {
+    synth_sketch_class(category);
+    Rng rng{std::mt19937_64(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(index) * 131 + category * 7919 + 17)};
+    constexpr float kHue[kSynthSketchClasses] = {0.0f, 220.0f, 125.0f, 50.0f};
+    const float s = static_cast<float>(size);
+    const cv::Point2f center(s * rng.uniform(0.4f, 0.6f), s * rng.uniform(0.4f, 0.6f));
+    const float radius = s * rng.uniform(0.22f, 0.34f);
+    const float turn = rng.uniform(0.0f, 6.2831853f);
+    // The outline as a polygon (a disc: many vertices).
+    std::vector<cv::Point2f> outline;
+    const int sides = category == 0 ? 48 : category == 1 ? 4 : category == 2 ? 3 : 10;
+    for (int k = 0; k < sides; ++k) {
+        const float a = turn + 6.2831853f * static_cast<float>(k) / static_cast<float>(sides);
+        const float r = category == 3 && k % 2 ? radius * 0.45f : radius;
+        outline.emplace_back(center.x + r * std::cos(a), center.y + r * std::sin(a));
+    }
+    // Photo: light grainy floor, the object shaded from one side, a darker rim.
+    cv::Mat3f photo(size, size);
+    const float floor = rng.uniform(0.75f, 0.95f);
+    for (int y = 0; y < size; ++y) {
+        for (int x = 0; x < size; ++x) {
+            const float v = floor + rng.uniform(-0.04f, 0.04f);
+            photo(y, x) = cv::Vec3f(v, v, v * 0.97f);
+        }
+    }
+    cv::Mat1b mask = cv::Mat1b::zeros(size, size);
+    std::vector<cv::Point> poly;
+    for (const auto& p : outline) poly.emplace_back(cvRound(p.x), cvRound(p.y));
+    cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{poly}, cv::Scalar(255), cv::LINE_AA);
+    const float hue = kHue[category] + rng.uniform(-18.0f, 18.0f);
+    const float sat = rng.uniform(0.55f, 0.9f), value = rng.uniform(0.55f, 0.9f);
+    const float lx = std::cos(turn), ly = std::sin(turn);
+    for (int y = 0; y < size; ++y) {
+        for (int x = 0; x < size; ++x) {
+            const float a = mask(y, x) / 255.0f;
+            if (a <= 0) continue;
+            const float shade = 0.75f + 0.25f * ((x - center.x) * lx + (y - center.y) * ly) / radius;
+            const cv::Vec3f c = hsv_to_rgb(hue, sat, std::clamp(value * shade, 0.0f, 1.0f));
+            photo(y, x) = photo(y, x) * (1.0f - a) + c * a;
+        }
+    }
+    cv::polylines(photo, std::vector<std::vector<cv::Point>>{poly}, true, cv::Scalar::all(0.0) + cv::Scalar(hsv_to_rgb(hue, sat, value * 0.4f)),
+                  std::max(1, size / 64), cv::LINE_AA);
+    cv::Mat photo8;
+    photo.convertTo(photo8, CV_8UC3, 255.0);
+    // Sketch: the outline redrawn with wobble, black on white.
+    cv::Mat sketch(size, size, CV_8UC3, cv::Scalar::all(255));
+    std::vector<cv::Point> wobbly;
+    const int steps = 64;
+    for (int k = 0; k < steps; ++k) {
+        const float t = static_cast<float>(k) / steps * static_cast<float>(outline.size());
+        const auto& p = outline[static_cast<size_t>(t) % outline.size()];
+        const auto& q = outline[(static_cast<size_t>(t) + 1) % outline.size()];
+        const float f = t - std::floor(t);
+        const float jitter = s * 0.012f;
+        wobbly.emplace_back(cvRound(p.x + (q.x - p.x) * f + rng.uniform(-jitter, jitter)),
+                            cvRound(p.y + (q.y - p.y) * f + rng.uniform(-jitter, jitter)));
+    }
+    cv::polylines(sketch, std::vector<std::vector<cv::Point>>{wobbly}, true, cv::Scalar::all(0), std::max(1, size / 96),
+                  cv::LINE_AA);
+    return {photo8, sketch};
+}
+
+int64_t write_synth_sketch_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
+                                   const std::function<void(int64_t)>& on_progress) {
+    if (count < 1) throw UsageError("--count must be at least 1");
+    if (size < 16) throw UsageError("--size must be at least 16");
+    ensure_writable_dir(out);
+    int64_t done = 0;
+    for (int c = 0; c < kSynthSketchClasses; ++c) {
+        const auto dir = out / synth_sketch_class(c);
+        ensure_writable_dir(dir);
+        for (int64_t i = 0; i < count; ++i) {
+            auto [photo, sketch] = synth_sketch_pair(seed, c, i, size);
+            cv::Mat ab;
+            cv::hconcat(photo, sketch, ab);
+            write_image_rgb(dir / fmt::format("pair_{:06d}.png", i), ab);
+            if (on_progress) on_progress(++done);
+        }
+    }
+    return done;
 }
 
 }  // namespace ganvas

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <utility>
 
 namespace ganvas {
 
@@ -26,5 +27,19 @@ int64_t write_synth_dataset(const std::filesystem::path& out, int64_t count, int
 
 // The A half of a synthetic pair: Canny edges of the image's luma, black strokes on white.
 cv::Mat synth_edges(const cv::Mat& rgb);
+
+// The multi-class sketch set (SketchyGAN's classifier needs classes): four categories, each an
+// object whose outline tells it apart and whose colour range belongs to it:
+//   disc (reds)   square (blues)   triangle (greens)   star (yellows)
+// The photo: the object filled with a shaded colour over a light, grainy floor; the sketch: its
+// outline with wobbly strokes, black on white. Pair `index` of `category` (0..3), 8-bit RGB.
+constexpr int kSynthSketchClasses = 4;
+const char* synth_sketch_class(int category);  // "disc", "square", "triangle", "star"
+std::pair<cv::Mat, cv::Mat> synth_sketch_pair(uint64_t seed, int category, int64_t index, int size);
+
+// Writes `count` pairs per category as <out>/<category>/pair_000000.png, each an AB image with the
+// photo on the left and the sketch on the right (the layout SketchyGAN's data reader expects).
+int64_t write_synth_sketch_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
+                                   const std::function<void(int64_t)>& on_progress = {});
 
 }  // namespace ganvas

@@ -7,6 +7,7 @@
 #include "ganvas/eval/metrics.h"
 
 #include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -33,10 +34,17 @@ nlohmann::json means_json(const PairedMeans& m) { return {{"l1", m.l1}, {"psnr",
 }  // namespace
 
 nlohmann::json PairedEvaluation::to_json() const {
-    return {{"images", images}, {"failed", failed},   {"image_size", image_size},
-            {"model", means_json(model)}, {"input_as_output", means_json(input)},
-            {"l1", "mean |output - target| of 8-bit images scaled to [0, 1]"},
-            {"ssim", "skimage structural_similarity defaults, mean of R, G, B"}};
+    nlohmann::json j{{"images", images}, {"failed", failed},   {"image_size", image_size},
+                     {"model", means_json(model)}, {"input_as_output", means_json(input)},
+                     {"l1", "mean |output - target| of 8-bit images scaled to [0, 1]"},
+                     {"ssim", "skimage structural_similarity defaults, mean of R, G, B"}};
+    if (diversity >= 0) {
+        j["diversity"] = {{"samples", diversity_samples}, {"mean_pairwise_l1", diversity}};
+    }
+    if (class_accuracy_real >= 0) {
+        j["class_accuracy"] = {{"real", class_accuracy_real}, {"output", class_accuracy_output}};
+    }
+    return j;
 }
 
 std::string PairedEvaluation::table() const {
@@ -46,8 +54,31 @@ std::string PairedEvaluation::table() const {
     const auto row = [](const char* name, const PairedMeans& m) {
         return fmt::format("{:<18}{:>10.4f}{:>10.2f}{:>10.4f}\n", name, m.l1, m.psnr, m.ssim);
     };
-    return t + row("model", model) + row("input as output", input);
+    t += row("model", model) + row("input as output", input);
+    if (diversity >= 0) t += fmt::format("diversity: mean pairwise L1 of {} samples per input {:.4f}\n", diversity_samples, diversity);
+    if (class_accuracy_real >= 0) {
+        t += fmt::format("classifier top-1: real photos {:.1f}%, outputs {:.1f}%\n", 100 * class_accuracy_real,
+                         100 * class_accuracy_output);
+    }
+    return t;
 }
+
+namespace {
+
+cv::Mat at_size(const cv::Mat& image, int64_t size) {
+    if (size <= 0 || (image.rows == size && image.cols == size)) return image;
+    cv::Mat out;
+    const bool shrink = image.rows >= size && image.cols >= size;
+    cv::resize(image, out, cv::Size(static_cast<int>(size), static_cast<int>(size)), 0, 0,
+               shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
+    return out;
+}
+
+double mean_abs(const cv::Mat& a, const cv::Mat& b) {
+    return cv::norm(a, b, cv::NORM_L1) / (255.0 * static_cast<double>(a.total() * a.channels()));
+}
+
+}  // namespace
 
 PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& files,
                                  const PairedEvalOptions& options) {
@@ -57,6 +88,9 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     torch::manual_seed(options.seed);
     PairedEvaluation result;
     Sums model_sums, input_sums;
+    double diversity_sum = 0;
+    int64_t real_hits = 0, output_hits = 0, classified = 0;
+    const bool classes = model.class_names().size() > 1;
     std::vector<std::vector<std::string>> rows;
     if (!options.html_dir.empty()) fs::create_directories(options.html_dir / "images");
     Progress progress("eval", n);
@@ -70,12 +104,35 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
             progress.update(i + 1);
             continue;
         }
-        const cv::Mat input = tensor_to_image(ex.input);
-        const cv::Mat target = tensor_to_image(ex.target);
-        const cv::Mat output = tensor_to_image(model.translate(ex.input.unsqueeze(0))[0]);
+        const cv::Mat input = at_size(tensor_to_image(ex.input), options.size);
+        const cv::Mat target = at_size(tensor_to_image(ex.target), options.size);
+        const auto x = ex.input.unsqueeze(0);
+        const auto label = torch::full({1}, std::max<int64_t>(ex.label, 0), torch::kLong);
+        const auto run = [&] { return model.class_names().empty() ? model.translate(x) : model.translate_labeled(x, label); };
+        const auto out_tensor = run();
+        const cv::Mat output = at_size(tensor_to_image(out_tensor[0]), options.size);
+        if (options.diversity >= 2) {
+            std::vector<cv::Mat> samples{output};
+            while (static_cast<int64_t>(samples.size()) < options.diversity) samples.push_back(at_size(tensor_to_image(run()[0]), options.size));
+            double sum = 0;
+            int pairs = 0;
+            for (size_t a = 0; a < samples.size(); ++a) {
+                for (size_t b = a + 1; b < samples.size(); ++b, ++pairs) sum += mean_abs(samples[a], samples[b]);
+            }
+            diversity_sum += sum / pairs;
+        }
+        if (classes && ex.label >= 0) {
+            const auto real_logits = model.classify(ex.target.unsqueeze(0));
+            const auto out_logits = model.classify(out_tensor);
+            if (real_logits.defined() && out_logits.defined()) {
+                real_hits += real_logits.argmax(1).item<int64_t>() == ex.label;
+                output_hits += out_logits.argmax(1).item<int64_t>() == ex.label;
+                ++classified;
+            }
+        }
         model_sums.add(output, target);
         input_sums.add(input, target);
-        result.image_size = ex.target.size(1);
+        result.image_size = target.rows;
         ++result.images;
         if (!options.html_dir.empty() && static_cast<int64_t>(rows.size()) < options.html_rows) {
             std::vector<std::string> row;
@@ -92,6 +149,14 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     if (result.images == 0) throw Error("no pair could be read for evaluation");
     result.model = model_sums.mean(result.images);
     result.input = input_sums.mean(result.images);
+    if (options.diversity >= 2) {
+        result.diversity_samples = options.diversity;
+        result.diversity = diversity_sum / static_cast<double>(result.images);
+    }
+    if (classified > 0) {
+        result.class_accuracy_real = static_cast<double>(real_hits) / static_cast<double>(classified);
+        result.class_accuracy_output = static_cast<double>(output_hits) / static_cast<double>(classified);
+    }
     if (!options.html_dir.empty()) {
         std::string body = "<h1>" + html_escape(model.name()) + " on held-aside pairs</h1>\n";
         body += html_table({{"", "L1", "PSNR dB", "SSIM"},

@@ -24,6 +24,12 @@ struct PairedEvaluation {
     int64_t image_size = 0;
     PairedMeans model;
     PairedMeans input;  // the input image taken as the output
+    // Mean pairwise L1 between `diversity_samples` outputs of the same input (-1: not measured).
+    int64_t diversity_samples = 0;
+    double diversity = -1.0;
+    // Models with a classifier and more than one class: top-1 accuracy on the real targets and on
+    // the outputs (-1: not measured).
+    double class_accuracy_real = -1.0, class_accuracy_output = -1.0;
     nlohmann::json to_json() const;
     std::string table() const;
 };
@@ -33,6 +39,8 @@ struct PairedEvalOptions {
     std::filesystem::path html_dir;    // when set: index.html + images/<n>_{input,output,target}.png
     int64_t html_rows = 50;            // rows on that page
     uint64_t seed = 0;                 // dropout / noise of the generator
+    int64_t size = 0;                  // > 0: output and target area-resized to size x size first
+    int64_t diversity = 0;             // >= 2: also translate every input this many times
 };
 
 // `files` are the pairs as the model's dataset reads them (evaluation mode: no augmentation).

@@ -16,7 +16,17 @@ struct TranslateOptions {
     std::optional<AbHalf> ab_half;
     // Resize the output back to the input's size (models with a fixed input size).
     bool keep_size = false;
+    // Class-conditional models: the class of every input (default: class 0).
+    std::optional<int64_t> label;
 };
+
+// K samples per input (models with noise): job `<name>.png` becomes `<name>_0.png` ...
+// `<name>_<K-1>.png`; K = 1 keeps the jobs as they are.
+std::vector<OutputJob> sample_jobs(const std::vector<OutputJob>& jobs, int64_t samples);
+
+// The index of class `name` among the model's classes; UsageError naming --class and listing
+// them otherwise (or saying the model has none).
+int64_t class_index(const GanModel& model, const std::string& name);
 
 // 8-bit RGB in, 8-bit RGB out: resized to the model's input size when it has one.
 cv::Mat translate_image(GanModel& model, const cv::Mat& rgb, const TranslateOptions& options);

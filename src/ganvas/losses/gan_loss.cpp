@@ -63,4 +63,18 @@ torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Te
     return weight * (norm - 1.0).pow(2).mean();
 }
 
+torch::Tensor focal_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels, double gamma) {
+    const auto log_p = torch::log_softmax(logits, 1).gather(1, labels.view({-1, 1})).squeeze(1);
+    const auto weight = gamma == 0.0 ? torch::ones_like(log_p) : torch::pow(1.0 - log_p.exp(), gamma);
+    return -(weight * log_p).mean();
+}
+
+torch::Tensor diversity_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& z1,
+                             const torch::Tensor& z2) {
+    const int64_t n = a.size(0);
+    const auto distance = (a - b).abs().reshape({n, -1}).mean(1);
+    const auto noise = (z1 - z2).reshape({n, -1}).norm(2, 1).clamp_min(1e-8);
+    return -(distance / noise).mean();
+}
+
 }  // namespace ganvas

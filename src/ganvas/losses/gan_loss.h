@@ -31,4 +31,13 @@ torch::Tensor gan_g_loss(GanObjective objective, const torch::Tensor& fake_logit
 torch::Tensor gradient_penalty(const std::function<torch::Tensor(const torch::Tensor&)>& discriminator,
                                const torch::Tensor& real, const torch::Tensor& fake, double weight = 10.0);
 
+// Focal loss (Lin et al., ICCV 2017) on class logits [N, C] and labels [N]: the mean of
+// -(1 - p_y)^gamma * log p_y; gamma = 0 is the cross-entropy.
+torch::Tensor focal_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels, double gamma);
+
+// SketchyGAN's diversity term for two outputs of the same inputs under noises z1, z2 ([N, D]):
+// -mean over examples of mean|a - b| / ||z1 - z2||_2. Minimising it pushes the outputs apart.
+torch::Tensor diversity_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& z1,
+                             const torch::Tensor& z2);
+
 }  // namespace ganvas

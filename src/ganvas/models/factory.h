@@ -9,7 +9,7 @@
 
 namespace ganvas {
 
-enum class ModelKind { Colorizer, Pix2Pix };
+enum class ModelKind { Colorizer, Pix2Pix, SketchyGan };
 
 ModelKind parse_model_kind(const std::string& name);  // UsageError naming --model otherwise
 std::vector<std::string> model_names();

@@ -30,17 +30,19 @@ torch::Tensor initial_u(int64_t rows) {
 
 }  // namespace
 
-SNConv2dImpl::SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_, int64_t padding_, bool with_bias)
-    : stride(stride_), padding(padding_) {
+SNConv2dImpl::SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_, int64_t padding_, bool with_bias,
+                           bool spectral_)
+    : stride(stride_), padding(padding_), spectral(spectral_) {
     // LibTorch's default initialisation, then its tensors.
     torch::nn::Conv2d plain(torch::nn::Conv2dOptions(in, out, kernel).bias(with_bias));
     weight = register_parameter("weight", plain->weight.detach().clone());
     if (with_bias) bias = register_parameter("bias", plain->bias.detach().clone());
-    u = register_buffer("u", initial_u(out));
+    if (spectral) u = register_buffer("u", initial_u(out));
 }
 
 torch::Tensor SNConv2dImpl::normalized_weight() {
-    const auto sigma = spectral_sigma(weight.view({weight.size(0), -1}), u, is_training());
+    if (!spectral) return weight;
+    const auto sigma = spectral_sigma(weight.reshape({weight.size(0), -1}), u, is_training() && refine);
     return weight / sigma;
 }
 
@@ -55,8 +57,15 @@ SNLinearImpl::SNLinearImpl(int64_t in, int64_t out, bool with_bias) {
     u = register_buffer("u", initial_u(out));
 }
 
-torch::Tensor SNLinearImpl::normalized_weight() { return weight / spectral_sigma(weight, u, is_training()); }
+torch::Tensor SNLinearImpl::normalized_weight() { return weight / spectral_sigma(weight, u, is_training() && refine); }
 
 torch::Tensor SNLinearImpl::forward(const torch::Tensor& x) { return torch::linear(x, normalized_weight(), bias); }
+
+void set_power_iteration(torch::nn::Module& module, bool refine) {
+    for (auto& m : module.modules()) {
+        if (auto* c = m->as<SNConv2dImpl>()) c->refine = refine;
+        if (auto* l = m->as<SNLinearImpl>()) l->refine = refine;
+    }
+}
 
 }  // namespace ganvas

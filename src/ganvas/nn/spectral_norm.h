@@ -11,13 +11,18 @@ namespace ganvas {
 // `iterations` power iterations when `update` is set; sigma = u^T W v carries gradients to W.
 torch::Tensor spectral_sigma(const torch::Tensor& weight_matrix, torch::Tensor& u, bool update, int iterations = 1);
 
+// `spectral` = false makes it a plain convolution (no u), so one unit can serve both uses.
+// `refine`: whether a training-mode forward runs its power iteration; a model that evaluates a
+// network several times per step refines on the first call only (set_power_iteration).
 class SNConv2dImpl : public torch::nn::Module {
 public:
-    SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0, bool bias = true);
+    SNConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride = 1, int64_t padding = 0, bool bias = true,
+                 bool spectral = true);
     torch::Tensor forward(const torch::Tensor& x);
     torch::Tensor normalized_weight();  // weight / sigma (refines u in training mode)
 
     int64_t stride, padding;
+    bool spectral = true, refine = true;
     torch::Tensor weight, bias, u;
 };
 TORCH_MODULE(SNConv2d);
@@ -28,8 +33,12 @@ public:
     torch::Tensor forward(const torch::Tensor& x);
     torch::Tensor normalized_weight();
 
+    bool refine = true;
     torch::Tensor weight, bias, u;
 };
 TORCH_MODULE(SNLinear);
+
+// Switches the power iteration of every spectrally normalised layer under `module`.
+void set_power_iteration(torch::nn::Module& module, bool refine);
 
 }  // namespace ganvas

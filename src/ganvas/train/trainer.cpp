@@ -157,11 +157,11 @@ TrainResult train(const TrainRequest& request) {
     const fs::path checkpoint_path = out / kCheckpointFile;
     std::error_code ec;
 
-    const auto all_files = list_images(options.data);
-    if (all_files.empty()) throw Error("no images found under " + options.data.string());
-    auto train_files = select_split(all_files, options.data, Split::Train, options.split);
+    model->bind_data(options.data);
+    if (list_images(options.data).empty()) throw Error("no images found under " + options.data.string());
+    auto train_files = model->data_files(options.data, Split::Train, options.split);
     if (train_files.empty()) throw Error("no training images found under " + options.data.string());
-    auto val_files = select_split(all_files, options.data, Split::Val, options.split);
+    auto val_files = model->data_files(options.data, Split::Val, options.split);
     auto dataset = model->make_dataset(train_files, /*train=*/true);
     const Batch samples = make_sample_batch(*model, val_files.empty() ? train_files : val_files,
                                             options.sample_count);
@@ -195,6 +195,7 @@ TrainResult train(const TrainRequest& request) {
         placed.input = request.placement.apply(placed.input);
         placed.target = request.placement.apply(placed.target);
         placed.label = placed.label.to(request.placement.device);
+        if (placed.alt_input.defined()) placed.alt_input = request.placement.apply(placed.alt_input);
         model->begin_step(state.step, total);
         const NamedValues losses = model->train_step(placed);
         for (const auto& [name, value] : losses) {

@@ -9,11 +9,6 @@ namespace nn = torch::nn;
 
 torch::Tensor smooth_relu(const torch::Tensor& x) { return 0.5 * (x + torch::sqrt(0.09 + x * x)); }
 
-namespace {
-nn::Conv2d conv3(int64_t in, int64_t out, bool bias) {
-    return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(bias));
-}
-}  // namespace
 
 MruImpl::MruImpl(MruOptions o) : options(std::move(o)) {
     const auto& op = options;
@@ -21,11 +16,12 @@ MruImpl::MruImpl(MruOptions o) : options(std::move(o)) {
     if (op.activation != "smooth" && op.activation != "relu" && op.activation != "prelu") {
         throw UsageError("MRU activation: '" + op.activation + "' is not one of smooth, relu, prelu");
     }
+    const auto conv3 = [&](int64_t in, int64_t out, bool bias) { return SNConv2d(in, out, 3, 1, 1, bias, op.spectral); };
     mask = register_module("mask", conv3(op.in + op.image, op.in, true));
     mix = register_module("mix", conv3(op.in + op.image, op.out, true));
     conv1 = register_module("conv1", conv3(op.in + op.image, op.out, !op.norm));
     if (op.variant == MruVariant::Released) conv2 = register_module("conv2", conv3(op.out, op.out, !op.norm));
-    if (op.in != op.out) project = register_module("project", nn::Conv2d(nn::Conv2dOptions(op.in, op.out, 1)));
+    if (op.in != op.out) project = register_module("project", SNConv2d(op.in, op.out, 1, 1, 0, true, op.spectral));
     if (op.norm) {
         const int n = op.variant == MruVariant::Released ? 2 : 1;
         for (int i = 1; i <= n; ++i) {

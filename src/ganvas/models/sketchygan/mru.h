@@ -9,6 +9,7 @@
 // never normalised. Pooling / upsampling around the unit belongs to the caller.
 #pragma once
 #include "ganvas/nn/conditional_batch_norm.h"
+#include "ganvas/nn/spectral_norm.h"
 
 #include <torch/nn.h>
 
@@ -24,6 +25,7 @@ struct MruOptions {
     MruVariant variant = MruVariant::Paper;
     int64_t classes = 0;                 // > 0: class-conditional batch norm; 0: plain batch norm
     bool norm = true;                    // false: no normalisation (the discriminator's units)
+    bool spectral = false;               // spectral normalisation on every convolution (the discriminator's)
     // The activation f: (x + sqrt(0.09 + x^2)) / 2 of the released code, or ReLU.
     std::string activation = "smooth";   // smooth | relu | prelu
 };
@@ -38,7 +40,7 @@ public:
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& image, const torch::Tensor& labels = {});
 
     MruOptions options;
-    torch::nn::Conv2d mask{nullptr}, mix{nullptr}, conv1{nullptr}, conv2{nullptr}, project{nullptr};
+    SNConv2d mask{nullptr}, mix{nullptr}, conv1{nullptr}, conv2{nullptr}, project{nullptr};
     torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
     ConditionalBatchNorm2d cbn1{nullptr}, cbn2{nullptr};
     torch::nn::PReLU prelu{nullptr};

@@ -1,0 +1,54 @@
+// Options of SketchyGAN (Chen & Hays, CVPR 2018) with the released code's defaults
+// (wchen342/SketchyGAN). Where the paper's equations and the released code differ, the paper is
+// the default and the released variant an option (docs/SKETCHYGAN.md lists each choice).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ganvas {
+
+struct SketchyGanOptions {
+    int64_t image_size = 64;                 // 64, 128, 256: one more MRU level per doubling
+    std::vector<std::string> classes;        // category names (index = label); set from the data
+    std::string mru = "paper";               // paper (one conv for z) | released (two convs)
+    std::string activation = "smooth";      // generator: smooth ((x + sqrt(0.09 + x^2)) / 2) | relu
+    int64_t noise_dim = 256;                 // z ~ N(0, I); 0: no noise (and no diversity term)
+    double width = 1.0;                      // every channel count times this (1: the released widths)
+    double init_std = 0.02;                  // N(0, init_std) weights, zero biases
+    // Loss weights: GAN terms have weight 1.
+    double lambda_l1 = 10.0, lambda_perceptual = 3.0, lambda_div = 10.0;
+    double lambda_aux_d = 1.0, lambda_aux_g = 0.5, focal_gamma = 2.0;
+    std::string vgg_weights;                 // VGG-19 to relu3_1 (.pth) for the perceptual term
+    // Adam and the schedule: lr * max(lr_floor, 1 - lr_decay * t / T).
+    double lr_g = 2e-4, lr_d = 4e-4, beta1 = 0.0, beta2 = 0.9, lr_floor = 0.2, lr_decay = 0.9;
+    // Real sketch with probability p(t) = sketch_p0 + min(sketch_rise, sketch_rise * t / T), else
+    // the edge map of the photo. edge_schedule = false: always the sketch.
+    bool edge_schedule = true;
+    double sketch_p0 = 0.2, sketch_rise = 0.6;
+    std::string edge_detector = "classic";   // classic | pidinet | hed (edges/detector.h)
+    std::string edge_weights;                // pidinet's .pth or hed's Caffe files
+    std::string input = "sketch";            // sketch | distance (unsigned distance map of the strokes)
+    int64_t load_size = 72;                  // training: resize to load_size, random image_size crop
+    bool flip = true;
+    // Sketchy Database: which rendering of the photos and sketches, and whether sketches flagged
+    // WrongPose / Context / Ambiguous / Error in info/stats.csv are dropped.
+    std::string sketchy_augmentation = "tx_000000000000";
+    bool drop_flagged = true;
+    std::string ab_sketch = "auto";        // AB images: which half is the sketch (auto | left | right)
+
+    int64_t levels() const;                  // encoder MRUs: 4 at 64 px
+    int64_t channels(int64_t released) const;  // a released channel count times `width` (at least 2)
+    int64_t class_count() const { return classes.empty() ? 1 : static_cast<int64_t>(classes.size()); }
+    // p(t) of a step t of T.
+    double sketch_probability(int64_t step, int64_t total) const;
+    double lr_scale(int64_t step, int64_t total) const;
+
+    void validate() const;  // UsageError naming the option
+    nlohmann::json to_json() const;
+    static SketchyGanOptions from_json(const nlohmann::json& j);
+};
+
+}  // namespace ganvas
