@@ -158,9 +158,11 @@ TrainResult train(const TrainRequest& request) {
     std::error_code ec;
 
     model->bind_data(options.data);
-    if (list_images(options.data).empty()) throw Error("no images found under " + options.data.string());
     auto train_files = model->data_files(options.data, Split::Train, options.split);
-    if (train_files.empty()) throw Error("no training images found under " + options.data.string());
+    if (train_files.empty()) {
+        throw Error(std::string(list_images(options.data).empty() ? "no images" : "no training images") +
+                    " found under " + options.data.string());
+    }
     auto val_files = model->data_files(options.data, Split::Val, options.split);
     auto dataset = model->make_dataset(train_files, /*train=*/true);
     const Batch samples = make_sample_batch(*model, val_files.empty() ? train_files : val_files,
