@@ -1,5 +1,6 @@
 // Error types thrown by the library. The library never exits; programs map these to exit codes.
 #pragma once
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -17,5 +18,13 @@ class UsageError : public Error {
 public:
     using Error::Error;
 };
+
+// UsageError "<name>: '<value>' is not one of a, b, c" unless `value` is in `allowed`.
+inline void check_one_of(const std::string& name, const std::string& value, const std::set<std::string>& allowed) {
+    if (allowed.count(value)) return;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    throw UsageError(name + ": '" + value + "' is not one of " + list);
+}
 
 }  // namespace ganvas

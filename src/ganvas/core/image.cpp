@@ -78,6 +78,14 @@ void write_image_rgb(const fs::path& path, const cv::Mat& rgb) {
                                              encoded.size()));
 }
 
+cv::Mat resize_square(const cv::Mat& image, int size) {
+    if (image.rows == size && image.cols == size) return image;
+    cv::Mat out;
+    const bool shrink = image.rows >= size && image.cols >= size;
+    cv::resize(image, out, cv::Size(size, size), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
+    return out;
+}
+
 cv::Mat center_square(const cv::Mat& image, int size) {
     const int side = std::min(image.rows, image.cols);
     const cv::Rect roi((image.cols - side) / 2, (image.rows - side) / 2, side, side);

@@ -29,6 +29,10 @@ cv::Mat read_image_rgb(const std::filesystem::path& path);
 // Error naming the file.
 void write_image_rgb(const std::filesystem::path& path, const cv::Mat& rgb);
 
+// Resizes to size x size: area interpolation when shrinking, bicubic otherwise; unchanged when
+// already that size.
+cv::Mat resize_square(const cv::Mat& image, int size);
+
 // Center-crops the largest square and resizes it to size x size with area interpolation.
 cv::Mat center_square(const cv::Mat& image, int size);
 

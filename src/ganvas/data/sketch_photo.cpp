@@ -109,14 +109,6 @@ std::vector<fs::path> split_by_photo(const std::vector<fs::path>& files, const f
     return out;
 }
 
-cv::Mat resize_to(const cv::Mat& image, int size) {
-    if (image.rows == size && image.cols == size) return image;
-    cv::Mat out;
-    const bool shrink = image.rows > size && image.cols > size;
-    cv::resize(image, out, cv::Size(size, size), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
-    return out;
-}
-
 }  // namespace
 
 std::vector<fs::path> sketch_photo_files(const fs::path& root, Split split, const SplitOptions& split_options,
@@ -223,7 +215,7 @@ bool sketch_is_right_half(const cv::Mat& ab) {
 }
 
 cv::Mat photo_to_edge_sketch(const EdgeDetector& detector, const cv::Mat& photo_rgb, int work_size) {
-    const cv::Mat prob = detector.probability(resize_to(photo_rgb, work_size));
+    const cv::Mat prob = detector.probability(resize_square(photo_rgb, work_size));
     cv::Mat gray = strokes_to_sketch(sketch_strokes(prob)), rgb;
     cv::cvtColor(gray, rgb, cv::COLOR_GRAY2RGB);
     return rgb;
@@ -267,9 +259,9 @@ Example SketchPhotoDataset::get(size_t index, uint64_t seed) const {
     }
     const int size = train_ ? config_.load_size : config_.size;
     cv::Mat edge;
-    if (config_.edges) edge = resize_to(photo_to_edge_sketch(*config_.edges, photo, 2 * config_.size), size);
-    sketch = resize_to(sketch, size);
-    photo = resize_to(photo, size);
+    if (config_.edges) edge = resize_square(photo_to_edge_sketch(*config_.edges, photo, 2 * config_.size), size);
+    sketch = resize_square(sketch, size);
+    photo = resize_square(photo, size);
     const PairAugment augment{config_.load_size, config_.size, config_.flip};
     auto [s, p] = augment_pair(sketch, photo, augment, seed, train_);
     Example ex{image_to_tensor(s), image_to_tensor(p), labels_[index], {}};

@@ -16,10 +16,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Mean |a - b| of two 8-bit images, scaled to [0, 1].
+double mean_abs(const cv::Mat& a, const cv::Mat& b) {
+    return cv::norm(a, b, cv::NORM_L1) / (255.0 * static_cast<double>(a.total() * a.channels()));
+}
+
 struct Sums {
     double l1 = 0, psnr = 0, ssim = 0;
     void add(const cv::Mat& out, const cv::Mat& target) {
-        l1 += cv::norm(out, target, cv::NORM_L1) / (255.0 * static_cast<double>(out.total() * out.channels()));
+        l1 += mean_abs(out, target);
         psnr += std::min(100.0, psnr_u8(out, target));
         ssim += ssim_u8(out, target);
     }
@@ -66,16 +71,7 @@ std::string PairedEvaluation::table() const {
 namespace {
 
 cv::Mat at_size(const cv::Mat& image, int64_t size) {
-    if (size <= 0 || (image.rows == size && image.cols == size)) return image;
-    cv::Mat out;
-    const bool shrink = image.rows >= size && image.cols >= size;
-    cv::resize(image, out, cv::Size(static_cast<int>(size), static_cast<int>(size)), 0, 0,
-               shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
-    return out;
-}
-
-double mean_abs(const cv::Mat& a, const cv::Mat& b) {
-    return cv::norm(a, b, cv::NORM_L1) / (255.0 * static_cast<double>(a.total() * a.channels()));
+    return size > 0 ? resize_square(image, static_cast<int>(size)) : image;
 }
 
 }  // namespace

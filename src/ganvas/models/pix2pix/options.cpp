@@ -2,7 +2,6 @@
 
 #include "ganvas/core/error.h"
 
-#include <set>
 
 namespace ganvas {
 namespace {
@@ -21,13 +20,6 @@ Pix2PixData parse_data_mode(const std::string& s) {
     if (s == "folders") return Pix2PixData::Folders;
     if (s == "colorization") return Pix2PixData::Colorization;
     throw UsageError("--dataset-mode: '" + s + "' is not one of aligned, folders, colorization");
-}
-
-void check_one_of(const std::string& flag, const std::string& value, const std::set<std::string>& allowed) {
-    if (allowed.count(value)) return;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    throw UsageError(flag + ": '" + value + "' is not one of " + list);
 }
 
 }  // namespace

@@ -9,13 +9,6 @@
 namespace ganvas {
 namespace {
 
-void check_one_of(const std::string& key, const std::string& value, const std::set<std::string>& allowed) {
-    if (allowed.count(value)) return;
-    std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    throw UsageError("sketchygan option " + key + ": '" + value + "' is not one of " + list);
-}
-
 double run_share(int64_t step, int64_t total) {
     return total > 0 ? std::clamp(static_cast<double>(step) / static_cast<double>(total), 0.0, 1.0) : 0.0;
 }
@@ -44,11 +37,11 @@ void SketchyGanOptions::validate() const {
     if (image_size != 64 && image_size != 128 && image_size != 256) {
         throw UsageError("sketchygan --size: 64, 128 or 256, got " + std::to_string(image_size));
     }
-    check_one_of("mru", mru, {"paper", "released"});
-    check_one_of("activation", activation, {"smooth", "relu"});
-    check_one_of("edge_detector", edge_detector, {"classic", "pidinet", "hed"});
-    check_one_of("input", input, {"sketch", "distance"});
-    check_one_of("ab_sketch", ab_sketch, {"auto", "left", "right"});
+    check_one_of("sketchygan option mru", mru, {"paper", "released"});
+    check_one_of("sketchygan option activation", activation, {"smooth", "relu"});
+    check_one_of("sketchygan option edge_detector", edge_detector, {"classic", "pidinet", "hed"});
+    check_one_of("sketchygan option input", input, {"sketch", "distance"});
+    check_one_of("sketchygan option ab_sketch", ab_sketch, {"auto", "left", "right"});
     if (noise_dim < 0) throw UsageError("sketchygan option noise_dim must be non-negative");
     if (!(width > 0) || width > 4) throw UsageError("sketchygan option width must be in (0, 4]");
     for (double w : {lambda_l1, lambda_perceptual, lambda_div, lambda_aux_d, lambda_aux_g, focal_gamma}) {
