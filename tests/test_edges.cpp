@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/core/runtime.h"
 #include "ganvas/core/sha256.h"
 #include "ganvas/edges/bsds_eval.h"
 #include "ganvas/edges/detector.h"
@@ -115,6 +116,63 @@ TEST_F(SeededTest, PiDiNetLoadsAStateDictAndMapsEveryPixel) {
     auto wrong = state;
     wrong["init_block.weight"] = torch::zeros({60, 3, 5, 5});
     EXPECT_THROW(net->load_state(wrong, "random.pth"), Error);
+}
+
+// The instruction-set kernels this CPU runs (CI's machine has both).
+std::vector<const pidinet_kernels::Kernels*> cpu_kernel_sets() {
+    std::vector<const pidinet_kernels::Kernels*> sets;
+    if (cpu_has("avx2") && cpu_has("fma")) sets.push_back(pidinet_kernels::avx2_kernels());
+    if (cpu_has("avx512f")) sets.push_back(pidinet_kernels::avx512_kernels());
+    return sets;
+}
+
+TEST_F(SeededTest, FusedPdcBlockKernelsMatchLibTorchOps) {
+    struct Case {
+        int64_t in, out, n, h, w;
+        PdcType type;
+        bool down;
+    };
+    // Partial vectors (60, 120, 20, 40 channels), borders wider than the image, odd pooled sizes, batch 2.
+    const Case cases[] = {{60, 60, 1, 9, 13, PdcType::Ad, false}, {60, 60, 2, 7, 11, PdcType::Rd, false},
+                          {20, 20, 1, 3, 2, PdcType::Rd, false},  {60, 120, 1, 11, 15, PdcType::Cd, true},
+                          {40, 40, 1, 1, 1, PdcType::Cv, false},  {120, 240, 2, 6, 9, PdcType::Cd, true},
+                          {24, 40, 1, 5, 23, PdcType::Cd, true}};
+    torch::NoGradGuard no_grad;
+    const auto sets = cpu_kernel_sets();
+    ASSERT_FALSE(sets.empty()) << "this CPU has neither AVX2+FMA nor AVX-512F";
+    for (const auto& c : cases) {
+        PdcBlock block(c.in, c.out, c.type, c.down);
+        auto x = torch::randn({c.n, c.in, c.h, c.w});
+        block->prepare_fused(nullptr);
+        const auto reference = block->forward(x);
+        for (const auto* k : sets) {
+            block->prepare_fused(k);
+            for (auto input : {x, x.contiguous(torch::MemoryFormat::ChannelsLast)}) {
+                const auto fused = block->forward(input);
+                ASSERT_EQ(fused.sizes(), reference.sizes()) << k->isa;
+                EXPECT_LT((fused - reference).abs().max().item<double>(), 1e-4)
+                    << k->isa << " " << c.in << "->" << c.out << " " << c.h << "x" << c.w;
+            }
+        }
+        // Autograd keeps LibTorch's ops (the kernels have no backward).
+        torch::AutoGradMode grad(true);
+        EXPECT_TRUE(block->forward(x).requires_grad());
+    }
+}
+
+TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
+    std::map<std::string, torch::Tensor> state;
+    for (const auto& [key, shape] : pidinet_checkpoint_layout()) state[key] = torch::randn(shape) * 0.1;
+    PiDiNet net;
+    net->load_state(state, "random.pth");
+    torch::NoGradGuard no_grad;
+    auto x = torch::randn({1, 3, 29, 41});
+    net->prepare_fused(nullptr);
+    const auto reference = net->forward(x);
+    for (const auto* k : cpu_kernel_sets()) {
+        net->prepare_fused(k);
+        EXPECT_LT((net->forward(x) - reference).abs().max().item<double>(), 1e-5) << k->isa;
+    }
 }
 
 }  // namespace

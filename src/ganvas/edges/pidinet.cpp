@@ -1,10 +1,15 @@
 #include "ganvas/edges/pidinet.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/core/runtime.h"
 #include "ganvas/io/pth_reader.h"
 
 #include <fmt/format.h>
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#include <cstdlib>
+#include <cstring>
 
 namespace ganvas {
 namespace nn = torch::nn;
@@ -122,9 +127,86 @@ PdcBlockImpl::PdcBlockImpl(int64_t in, int64_t out, PdcType t, bool down) : type
 }
 
 torch::Tensor PdcBlockImpl::forward(torch::Tensor x) {
+    TORCH_CHECK(x.dim() == 4 && x.size(1) == conv1->options.in_channels(), "PdcBlock: expected [N, ",
+                conv1->options.in_channels(), ", H, W], got ", x.sizes());
+    if (kernels_ && x.device().is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled()) {
+        return forward_fused(x);
+    }
     if (downsample) x = torch::max_pool2d(x, 2, 2);
     auto y = conv2->forward(conv1->forward(x).relu_());
     return y.add_(downsample ? shortcut->forward(x) : x);
+}
+
+namespace {
+
+// [rows, cols] -> [rows, padded(cols)], zero-filled.
+torch::Tensor pad_columns(const torch::Tensor& m) {
+    auto out = torch::zeros({m.size(0), pidinet_kernels::padded(m.size(1))}, torch::kFloat);
+    out.narrow(1, 0, m.size(1)).copy_(m);
+    return out;
+}
+
+}  // namespace
+
+void PdcBlockImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
+    torch::NoGradGuard no_grad;
+    kernels_ = kernels;
+    if (!kernels_) return;
+    const int64_t in = conv1->options.in_channels(), out = conv2->options.out_channels();
+    const int64_t taps = conv1->weight.size(2) * conv1->weight.size(3);
+    const auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat).contiguous(); };
+    packed_depthwise_ = pad_columns(cpu(conv1->weight).reshape({in, taps}).t());  // [taps][in]
+    packed_pointwise_ = pad_columns(cpu(conv2->weight).reshape({out, in}).t());   // [in][out]
+    if (downsample) {
+        packed_shortcut_ = pad_columns(cpu(shortcut->weight).reshape({out, in}).t());
+        packed_bias_ = pad_columns(cpu(shortcut->bias).reshape({1, out})).reshape({-1});
+    }
+}
+
+torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
+    RECORD_FUNCTION(downsample ? "ganvas::pidinet_block_pool" : "ganvas::pidinet_block", std::vector<c10::IValue>());
+    auto x = input.contiguous(torch::MemoryFormat::ChannelsLast);
+    const int64_t n = x.size(0), c = x.size(1);
+    if (downsample) {  // 2x2 max-pool, floor, in NHWC
+        const int64_t h = x.size(2), w = x.size(3);
+        auto pooled = torch::empty({n, c, h / 2, w / 2}, x.options().memory_format(torch::MemoryFormat::ChannelsLast));
+        const float* src = x.data_ptr<float>();
+        float* dst = pooled.data_ptr<float>();
+        at::parallel_for(0, n * (h / 2), 1, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i) {
+                const int64_t b = i / (h / 2), row = i % (h / 2);
+                kernels_->max_pool_rows(src + b * h * w * c, h, w, c, dst + b * (h / 2) * (w / 2) * c, row, row + 1);
+            }
+        });
+        x = pooled;
+    }
+    const int64_t h = x.size(2), w = x.size(3), out_c = conv2->options.out_channels();
+    auto out = torch::empty({n, out_c, h, w}, x.options().memory_format(torch::MemoryFormat::ChannelsLast));
+    pidinet_kernels::BlockArgs args;
+    args.height = h;
+    args.width = w;
+    args.in_channels = c;
+    args.out_channels = out_c;
+    args.depthwise = packed_depthwise_.data_ptr<float>();
+    args.kernel_size = static_cast<int>(conv1->weight.size(2));
+    args.pointwise = packed_pointwise_.data_ptr<float>();
+    if (downsample) {
+        args.shortcut = packed_shortcut_.data_ptr<float>();
+        args.bias = packed_bias_.data_ptr<float>();
+    }
+    const float* src = x.data_ptr<float>();
+    float* dst = out.data_ptr<float>();
+    at::parallel_for(0, n * h, 1, [&](int64_t begin, int64_t end) {
+        std::vector<float> scratch(static_cast<size_t>(w * pidinet_kernels::padded(c)));
+        auto a = args;
+        for (int64_t i = begin; i < end; ++i) {
+            const int64_t b = i / h, row = i % h;
+            a.x = src + b * h * w * c;
+            a.out = dst + b * h * w * out_c;
+            kernels_->block_rows(a, row, row + 1, scratch.data());
+        }
+    });
+    return out;
 }
 
 PiDiNetImpl::PiDiNetImpl() {
@@ -197,7 +279,31 @@ void PiDiNetImpl::load_state(const std::map<std::string, torch::Tensor>& state, 
         if (auto p = pdc.find(key); p != pdc.end()) value = convert_pdc(value, p->second).first;
         params[key].copy_(value);
     }
+    prepare_fused();
 }
+
+void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
+    for (auto& block : blocks) block->prepare_fused(kernels);
+}
+
+namespace pidinet_kernels {
+
+const Kernels* select_kernels() {
+    static const Kernels* const chosen = [] {
+        const Kernels* best = cpu_has("avx512f") ? avx512_kernels()
+                              : cpu_has("avx2") && cpu_has("fma") ? avx2_kernels()
+                                                                   : nullptr;
+        const char* env = std::getenv("GANVAS_PIDINET_KERNELS");
+        if (!env || !*env) return best;
+        if (!std::strcmp(env, "none")) return static_cast<const Kernels*>(nullptr);
+        if (!std::strcmp(env, "avx2") && cpu_has("avx2") && cpu_has("fma")) return avx2_kernels();
+        if (!std::strcmp(env, "avx512") && cpu_has("avx512f")) return avx512_kernels();
+        throw Error(std::string("GANVAS_PIDINET_KERNELS=") + env + ": expected avx512, avx2 or none (and a CPU that has it)");
+    }();
+    return chosen;
+}
+
+}  // namespace pidinet_kernels
 
 PiDiNet load_pidinet(const std::filesystem::path& path) {
     const auto state = PthCheckpoint::read(path).state_dict();

@@ -6,6 +6,8 @@
 // exact (../shared/weights/pidinet/SPEC.md describes the graph; the numbers below are the
 // reference's). Module names follow the checkpoint's keys, so loading is name by name.
 #pragma once
+#include "ganvas/edges/pidinet_kernels.h"
+
 #include <torch/nn.h>
 
 #include <filesystem>
@@ -23,11 +25,22 @@ class PdcBlockImpl : public torch::nn::Module {
 public:
     // A depthwise-separable residual block; `downsample`: 2x2 max-pool first, 1x1 shortcut with bias.
     PdcBlockImpl(int64_t in, int64_t out, PdcType type, bool downsample);
+    // x: [N, in, H, W] -> [N, out, H, W] (H/2, W/2 when downsampling).
     torch::Tensor forward(torch::Tensor x);
+
+    // Packs the current weights for the fused CPU kernels (pidinet_kernels.h) and uses them from
+    // then on for float CPU input outside autograd; nullptr (or a CPU without AVX2) keeps LibTorch's
+    // ops. Call again after changing the weights.
+    void prepare_fused(const pidinet_kernels::Kernels* kernels = pidinet_kernels::select_kernels());
 
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
     PdcType type;
     bool downsample;
+
+private:
+    torch::Tensor forward_fused(const torch::Tensor& x);
+    const pidinet_kernels::Kernels* kernels_ = nullptr;
+    torch::Tensor packed_depthwise_, packed_pointwise_, packed_shortcut_, packed_bias_;
 };
 TORCH_MODULE(PdcBlock);
 
@@ -42,6 +55,9 @@ public:
     // Copies a state dict (names as in the checkpoint, "module." stripped), converting the PDC
     // kernels. Throws Error naming `source` and the key on a missing or misshapen tensor.
     void load_state(const std::map<std::string, torch::Tensor>& state, const std::string& source);
+
+    // prepare_fused on every block (load_pidinet does this).
+    void prepare_fused(const pidinet_kernels::Kernels* kernels = pidinet_kernels::select_kernels());
 
     torch::nn::Conv2d init_block{nullptr};
     std::vector<PdcBlock> blocks;  // block1_1 ... block4_4

@@ -1,0 +1,40 @@
+// pidinet_kernels.h for AVX2 + FMA: 8 lanes, a 6-row x 2-vector (16 output channels) register tile.
+// Built with -mavx2 -mfma (src/CMakeLists.txt) and called only where the CPU has both.
+#include "ganvas/edges/pidinet_kernels.h"
+
+#include <immintrin.h>
+
+namespace ganvas::pidinet_kernels {
+namespace avx2_impl {
+
+using Vec = __m256;
+constexpr int kLanes = 8;
+constexpr int kBlockVectors = 2;
+constexpr int kBlockRows = 6;
+
+// maskload/maskstore take a lane mask as the sign bits of 32-bit integers.
+inline __m256i lanes(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline Vec zero() { return _mm256_setzero_ps(); }
+inline Vec load(const float* p) { return _mm256_loadu_ps(p); }
+inline Vec load_n(const float* p, int n) { return n == kLanes ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, lanes(n)); }
+inline void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+inline void store_n(float* p, Vec v, int n) {
+    if (n == kLanes) _mm256_storeu_ps(p, v);
+    else _mm256_maskstore_ps(p, lanes(n), v);
+}
+inline Vec broadcast(const float* p) { return _mm256_broadcast_ss(p); }
+inline Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+inline Vec vmax(Vec a, Vec b) { return _mm256_max_ps(a, b); }
+inline Vec relu(Vec a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
+
+#include "ganvas/edges/pidinet_kernels_impl.inc"
+
+const Kernels kernels = {"avx2", &block_rows, &max_pool_rows};
+
+}  // namespace avx2_impl
+
+const Kernels* avx2_kernels() { return &avx2_impl::kernels; }
+
+}  // namespace ganvas::pidinet_kernels

@@ -1,0 +1,34 @@
+// pidinet_kernels.h for AVX-512F: 16 lanes, a 6-row x 4-vector (64 output channels) register tile.
+// Built with -mavx512f -mfma (src/CMakeLists.txt) and called only where the CPU has AVX-512F.
+#include "ganvas/edges/pidinet_kernels.h"
+
+#include <immintrin.h>
+
+namespace ganvas::pidinet_kernels {
+namespace avx512_impl {
+
+using Vec = __m512;
+constexpr int kLanes = 16;
+constexpr int kBlockVectors = 4;
+constexpr int kBlockRows = 6;
+
+inline __mmask16 lanes(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
+inline Vec zero() { return _mm512_setzero_ps(); }
+inline Vec load(const float* p) { return _mm512_loadu_ps(p); }
+inline Vec load_n(const float* p, int n) { return _mm512_maskz_loadu_ps(lanes(n), p); }
+inline void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+inline void store_n(float* p, Vec v, int n) { _mm512_mask_storeu_ps(p, lanes(n), v); }
+inline Vec broadcast(const float* p) { return _mm512_set1_ps(*p); }
+inline Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+inline Vec vmax(Vec a, Vec b) { return _mm512_max_ps(a, b); }
+inline Vec relu(Vec a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
+
+#include "ganvas/edges/pidinet_kernels_impl.inc"
+
+const Kernels kernels = {"avx512", &block_rows, &max_pool_rows};
+
+}  // namespace avx512_impl
+
+const Kernels* avx512_kernels() { return &avx512_impl::kernels; }
+
+}  // namespace ganvas::pidinet_kernels
