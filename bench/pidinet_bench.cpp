@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     }
     std::sort(ms.begin(), ms.end());
     std::cout << nlohmann::json({{"impl", "ganvas-pidinet"}, {"threads", threads}, {"size", "481x321"},
-                                 {"ms_per_image", ms[ms.size() / 2]}, {"max_abs_diff_test_vector", worst}})
+                                 {"ms_per_image", ms[ms.size() / 2]}, {"ms_min", ms.front()}, {"max_abs_diff_test_vector", worst}})
                      .dump()
               << std::endl;
     return worst <= 1e-5 ? 0 : 1;

@@ -233,9 +233,7 @@ std::vector<torch::Tensor> PiDiNetImpl::forward_all(const torch::Tensor& x) {
     }
     std::vector<torch::Tensor> logits;
     for (size_t i = 0; i < 4; ++i) {
-        auto z = dilations[i]->as<Cdcm>()->forward(stages[i]);
-        auto g = attentions[i]->as<Csam>()->forward(z);
-        auto e = conv_reduces[i]->as<MapReduce>()->forward(g);
+        auto e = side_logit(i, stages[i]);
         if (e.size(2) != h || e.size(3) != w) {
             e = F::interpolate(e, F::InterpolateFuncOptions()
                                       .size(std::vector<int64_t>{h, w})
@@ -282,8 +280,98 @@ void PiDiNetImpl::load_state(const std::map<std::string, torch::Tensor>& state, 
     prepare_fused();
 }
 
+torch::Tensor PiDiNetImpl::side_logit(size_t i, const torch::Tensor& f) {
+    if (kernels_ && f.device().is_cpu() && f.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled()) {
+        return side_logit_fused(i, f);
+    }
+    auto z = dilations[i]->as<Cdcm>()->forward(f);
+    auto g = attentions[i]->as<Csam>()->forward(z);
+    return conv_reduces[i]->as<MapReduce>()->forward(g);
+}
+
+torch::Tensor PiDiNetImpl::side_logit_fused(size_t i, const torch::Tensor& input) {
+    RECORD_FUNCTION("ganvas::pidinet_side", std::vector<c10::IValue>());
+    namespace pk = pidinet_kernels;
+    const auto f = input.contiguous(torch::MemoryFormat::ChannelsLast);
+    const int64_t n = f.size(0), c = f.size(1), h = f.size(2), w = f.size(3), hw = h * w;
+    const SidePack& pack = side_packs_[i];
+    auto s = torch::empty({n, 1, h, w}, f.options());
+    auto g = torch::empty({n, 1, h, w}, f.options());
+    const int64_t t_stride = pk::side_t_stride(w);
+    auto t = torch::zeros({4, h + 2, t_stride}, f.options());
+    const int64_t stride = pk::side_z_stride(w);
+    auto z = torch::empty({pk::kSideWidth, h + 2 * pk::kSideBorder, stride}, f.options());
+    z.narrow(1, 0, pk::kSideBorder).zero_();
+    z.narrow(1, h + pk::kSideBorder, pk::kSideBorder).zero_();
+    pk::SideArgs args;
+    args.height = h;
+    args.width = w;
+    args.channels = c;
+    args.reduce = pack.reduce.data_ptr<float>();
+    args.reduce_bias = pack.reduce_bias.data_ptr<float>();
+    args.z = z.data_ptr<float>();
+    args.z_stride = stride;
+    args.dilated = pack.dilated.data_ptr<float>();
+    args.attention = pack.attention.data_ptr<float>();
+    args.attention_bias = pack.attention_bias.data_ptr<float>();
+    args.map = pack.map.data_ptr<float>();
+    args.t = t.data_ptr<float>();
+    args.t_stride = t_stride;
+    args.gate = pack.gate.data_ptr<float>();
+    for (int64_t b = 0; b < n; ++b) {
+        args.f = f.data_ptr<float>() + b * hw * c;
+        args.s = s.data_ptr<float>() + b * hw;
+        args.g = g.data_ptr<float>() + b * hw;
+        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
+            std::vector<float> scratch(static_cast<size_t>(w * (pk::padded(c) + 32)));
+            kernels_->side_reduce_rows(args, begin, end, scratch.data());
+        });
+        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
+            std::vector<float> scratch(static_cast<size_t>(pk::kSideWidth * 64));
+            kernels_->side_dilated_rows(args, begin, end, scratch.data());
+        });
+        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) { kernels_->side_gate_rows(args, begin, end); });
+    }
+    // e = sigmoid(g) * s + b: CSAM's gate times the map's 1x1 of z', plus the map's bias.
+    return g.sigmoid_().mul_(s).add_(conv_reduces[i]->as<MapReduce>()->conv->bias.view({1, 1, 1, 1}));
+}
+
 void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
+    torch::NoGradGuard no_grad;
     for (auto& block : blocks) block->prepare_fused(kernels);
+    kernels_ = kernels;
+    side_packs_.clear();
+    if (!kernels_) return;
+    namespace pk = pidinet_kernels;
+    const auto cpu = [](const torch::Tensor& x) { return x.detach().to(torch::kCPU, torch::kFloat).contiguous(); };
+    const int64_t d = pk::kSideWidth;
+    for (size_t i = 0; i < 4; ++i) {
+        auto* cdcm = dilations[i]->as<Cdcm>();
+        auto* csam = attentions[i]->as<Csam>();
+        const int64_t c = cdcm->conv1->options.in_channels();
+        SidePack pack;
+        pack.reduce = pad_columns(cpu(cdcm->conv1->weight).reshape({d, c}).t());
+        pack.reduce_bias = pad_columns(cpu(cdcm->conv1->bias).reshape({1, d})).reshape({-1});
+        pack.dilated = torch::empty({pk::kSideTaps, d, d});  // [tap][in][out]
+        for (int k = 0; k < pk::kSideTaps; ++k) {
+            torch::Tensor tap;  // [out][in]
+            if (k == 32) {
+                tap = torch::zeros({d, d});
+                for (int b = 0; b < 4; ++b) tap += cpu(cdcm->branches[b]->weight).select(3, 1).select(2, 1);
+            } else {
+                int dy, dx;
+                pk::side_tap_offset(k, &dy, &dx);
+                const int64_t dil = 5 + 2 * (k / 8);
+                tap = cpu(cdcm->branches[k / 8]->weight).select(3, dx / dil + 1).select(2, dy / dil + 1);
+            }
+            pack.dilated[k].copy_(tap.t());
+        }
+        pack.attention = cpu(csam->conv1->weight).reshape({4, d}).contiguous();
+        pack.attention_bias = cpu(csam->conv1->bias).contiguous();
+        pack.map = cpu(conv_reduces[i]->as<MapReduce>()->conv->weight).reshape({d}).contiguous();
+        pack.gate = cpu(csam->conv2->weight).reshape({4 * 9}).contiguous();
+        side_packs_.push_back(pack);
+    }
 }
 
 namespace pidinet_kernels {

@@ -63,6 +63,16 @@ public:
     std::vector<PdcBlock> blocks;  // block1_1 ... block4_4
     torch::nn::ModuleList dilations, attentions, conv_reduces;
     torch::nn::Conv2d classifier{nullptr};
+
+private:
+    // Side branch i's logit e_i before upsampling: [N, C_i, h, w] -> [N, 1, h, w].
+    torch::Tensor side_logit(size_t i, const torch::Tensor& f);
+    torch::Tensor side_logit_fused(size_t i, const torch::Tensor& f);
+    struct SidePack {  // SideArgs' weights
+        torch::Tensor reduce, reduce_bias, dilated, attention, attention_bias, map, gate;
+    };
+    const pidinet_kernels::Kernels* kernels_ = nullptr;
+    std::vector<SidePack> side_packs_;
 };
 TORCH_MODULE(PiDiNet);
 

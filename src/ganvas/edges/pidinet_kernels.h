@@ -31,6 +31,50 @@ struct BlockArgs {
     float* out = nullptr;              // [height, width, out_channels]
 };
 
+// A side branch (CDCM -> CSAM -> 1x1 to one channel) up to its last element-wise step:
+//   z = W_z relu(f) + b_z (24 ch); z' = sum over dilations 5, 7, 9, 11 of a 3x3 conv of z (no bias);
+//   t = W_t relu(z') + b_t (4 ch, CSAM's first 1x1); s = w_s . z' (the map's 1x1 without its bias);
+//   g = conv3x3(t) (CSAM's second conv, 4 -> 1, padding 1).
+// The caller finishes e = sigmoid(g) * s + b_s, which equals conv_reduce(z' * attention).
+// z goes to a zero-bordered planar buffer so the dilated taps run as unaligned vector loads over
+// pixels; z' never leaves cache.
+constexpr int64_t kSideWidth = 24;   // CDCM channels
+constexpr int64_t kSideBorder = 11;  // the largest dilation
+constexpr int kSideTaps = 33;        // 4 x 8 off-centre taps + the four centres summed
+
+struct SideArgs {
+    const float* f = nullptr;  // [height, width, channels], the stage's output
+    int64_t height = 0, width = 0, channels = 0;
+    const float* reduce = nullptr;       // [channels][padded(24)]
+    const float* reduce_bias = nullptr;  // [padded(24)]
+    float* z = nullptr;  // [24][height + 2 border][z_stride], z at (border + h, border + w)
+    int64_t z_stride = 0;  // >= side_z_stride(width)
+    const float* dilated = nullptr;  // [kSideTaps][24 in][24 out]; tap order in side_tap_offset
+    const float* attention = nullptr;       // [4][24]
+    const float* attention_bias = nullptr;  // [4]
+    const float* map = nullptr;             // [24]
+    float* s = nullptr;  // [height][width]
+    float* t = nullptr;  // [4][height + 2][t_stride], t at (1 + h, 1 + w); the caller zeroes it first
+    int64_t t_stride = 0;  // >= side_t_stride(width)
+    const float* gate = nullptr;  // [4][3][3]
+    float* g = nullptr;           // [height][width]
+};
+
+constexpr int64_t side_t_stride(int64_t width) { return (width + 2 + 15) / 16 * 16 + 16; }
+
+// Row stride of SideArgs::z for an image `width` wide (room for whole vectors past the right edge).
+constexpr int64_t side_z_stride(int64_t width) { return (width + 2 * kSideBorder + 63) / 16 * 16 + 16; }
+// Tap k < 32: dilation 5 + 2 (k / 8), position k % 8 of the ring (row-major, centre skipped); k = 32: centre.
+inline void side_tap_offset(int k, int* dy, int* dx) {
+    if (k == 32) {
+        *dy = *dx = 0;
+        return;
+    }
+    const int d = 5 + 2 * (k / 8), r = k % 8, pos = r < 4 ? r : r + 1;
+    *dy = (pos / 3 - 1) * d;
+    *dx = (pos % 3 - 1) * d;
+}
+
 struct Kernels {
     const char* isa;
     // Output rows [row_begin, row_end); scratch holds width * padded(in_channels) floats, 64-byte aligned.
@@ -39,6 +83,13 @@ struct Kernels {
     // of [height / 2, width / 2, channels].
     void (*max_pool_rows)(const float* x, int64_t height, int64_t width, int64_t channels, float* out,
                           int64_t row_begin, int64_t row_end);
+    // z for rows [row_begin, row_end), with the row's left and right zero borders (not the top and
+    // bottom border rows: the caller zeroes those). scratch: width * padded(channels) + width * 32 floats.
+    void (*side_reduce_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
+    // s and t for rows [row_begin, row_end); needs z complete. scratch: 24 * 64 floats.
+    void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
+    // g for rows [row_begin, row_end); needs t complete.
+    void (*side_gate_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end);
 };
 
 const Kernels* avx512_kernels();  // nullptr when not compiled in

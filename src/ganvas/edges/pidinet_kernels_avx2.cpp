@@ -11,6 +11,8 @@ using Vec = __m256;
 constexpr int kLanes = 8;
 constexpr int kBlockVectors = 2;
 constexpr int kBlockRows = 6;
+constexpr int kSideOut = 4;  // the side branch's dilated-conv tile: output channels x pixel vectors
+constexpr int kSideVec = 3;
 
 // maskload/maskstore take a lane mask as the sign bits of 32-bit integers.
 inline __m256i lanes(int n) {
@@ -31,7 +33,8 @@ inline Vec relu(Vec a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
 
 #include "ganvas/edges/pidinet_kernels_impl.inc"
 
-const Kernels kernels = {"avx2", &block_rows, &max_pool_rows};
+const Kernels kernels = {"avx2", &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
+                         &side_gate_rows};
 
 }  // namespace avx2_impl
 

@@ -11,6 +11,8 @@ using Vec = __m512;
 constexpr int kLanes = 16;
 constexpr int kBlockVectors = 4;
 constexpr int kBlockRows = 6;
+constexpr int kSideOut = 6;  // the side branch's dilated-conv tile: output channels x pixel vectors
+constexpr int kSideVec = 4;
 
 inline __mmask16 lanes(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
 inline Vec zero() { return _mm512_setzero_ps(); }
@@ -25,7 +27,8 @@ inline Vec relu(Vec a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
 
 #include "ganvas/edges/pidinet_kernels_impl.inc"
 
-const Kernels kernels = {"avx512", &block_rows, &max_pool_rows};
+const Kernels kernels = {"avx512", &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
+                         &side_gate_rows};
 
 }  // namespace avx512_impl
 
