@@ -49,8 +49,9 @@ public:
     PiDiNetImpl();
     // x: [N, 3, H, W], already normalised (ImageNet mean / std, RGB). Returns the five maps
     // sigmoid(side 1..4) and sigmoid(fused), each [N, 1, H, W].
-    std::vector<torch::Tensor> forward_all(const torch::Tensor& x);
-    torch::Tensor forward(const torch::Tensor& x) { return forward_all(x).back(); }
+    std::vector<torch::Tensor> forward_all(const torch::Tensor& x) { return run(x, true); }
+    // sigmoid(fused) alone: on the fused CPU path the side maps are upsampled into it, not kept.
+    torch::Tensor forward(const torch::Tensor& x) { return run(x, false).back(); }
 
     // Copies a state dict (names as in the checkpoint, "module." stripped), converting the PDC
     // kernels. Throws Error naming `source` and the key on a missing or misshapen tensor.
@@ -65,6 +66,9 @@ public:
     torch::nn::Conv2d classifier{nullptr};
 
 private:
+    std::vector<torch::Tensor> run(const torch::Tensor& x, bool side_maps);
+    // classifier(cat(upsample(e_0..e_3))) in one pass over the output (bilinear, align_corners false).
+    torch::Tensor fuse_upsampled(const std::vector<torch::Tensor>& logits, int64_t h, int64_t w);
     // Side branch i's logit e_i before upsampling: [N, C_i, h, w] -> [N, 1, h, w].
     torch::Tensor side_logit(size_t i, const torch::Tensor& f);
     torch::Tensor side_logit_fused(size_t i, const torch::Tensor& f);
