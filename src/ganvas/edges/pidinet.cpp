@@ -127,30 +127,39 @@ PdcBlockImpl::PdcBlockImpl(int64_t in, int64_t out, PdcType t, bool down) : type
     if (down) shortcut = register_module("shortcut", conv(in, out, 1));
 }
 
+namespace {
+
+// A weight as the kernels take it: CPU float32, contiguous, denormals flushed to zero. The released
+// checkpoint has thousands of denormal weights (weight decay on entries that get almost no gradient;
+// 11,125 of block4_4.conv2's 57,600): every FMA on one costs a microcode assist, which made that
+// block 5x slower than its neighbours. Their contribution is below 1.2e-38 times an activation.
+torch::Tensor packable(const torch::Tensor& weight) {
+    auto w = weight.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    return w.masked_fill(w.abs() < std::numeric_limits<float>::min(), 0.0f);
+}
+
+// [rows, cols] -> [rows, padded(cols)], zero-filled.
+torch::Tensor pad_columns(const torch::Tensor& m) {
+    auto out = torch::zeros({m.size(0), pidinet_kernels::padded(m.size(1))}, torch::kFloat);
+    out.narrow(1, 0, m.size(1)).copy_(m);
+    return out;
+}
+
+// Whether a fused kernel set applies to `x`: set, CPU float input, outside autograd (no backward).
+bool use_fused(const pidinet_kernels::Kernels* kernels, const torch::Tensor& x) {
+    return kernels && x.device().is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled();
+}
+
+}  // namespace
+
 torch::Tensor PdcBlockImpl::forward(torch::Tensor x) {
     TORCH_CHECK(x.dim() == 4 && x.size(1) == conv1->options.in_channels(), "PdcBlock: expected [N, ",
                 conv1->options.in_channels(), ", H, W], got ", x.sizes());
-    if (kernels_ && x.device().is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled()) {
-        return forward_fused(x);
-    }
+    if (use_fused(kernels_, x)) return forward_fused(x);
     if (downsample) x = torch::max_pool2d(x, 2, 2);
     auto y = conv2->forward(conv1->forward(x).relu_());
     return y.add_(downsample ? shortcut->forward(x) : x);
 }
-
-namespace {
-
-// [rows, cols] -> [rows, padded(cols)], zero-filled, denormal values flushed to zero. The released
-// checkpoint has thousands of denormal weights (weight decay on entries that get almost no gradient;
-// 11,125 of block4_4.conv2's 57,600): every FMA on one costs a microcode assist, which made that
-// block 5x slower than its neighbours. Their contribution is below 1.2e-38 times an activation.
-torch::Tensor pad_columns(const torch::Tensor& m) {
-    auto out = torch::zeros({m.size(0), pidinet_kernels::padded(m.size(1))}, torch::kFloat);
-    out.narrow(1, 0, m.size(1)).copy_(m);
-    return out.masked_fill_(out.abs() < std::numeric_limits<float>::min(), 0.0f);
-}
-
-}  // namespace
 
 void PdcBlockImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
     torch::NoGradGuard no_grad;
@@ -158,12 +167,11 @@ void PdcBlockImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
     if (!kernels_) return;
     const int64_t in = conv1->options.in_channels(), out = conv2->options.out_channels();
     const int64_t taps = conv1->weight.size(2) * conv1->weight.size(3);
-    const auto cpu = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat).contiguous(); };
-    packed_depthwise_ = pad_columns(cpu(conv1->weight).reshape({in, taps}).t());  // [taps][in]
-    packed_pointwise_ = pad_columns(cpu(conv2->weight).reshape({out, in}).t());   // [in][out]
+    packed_depthwise_ = pad_columns(packable(conv1->weight).reshape({in, taps}).t());  // [taps][in]
+    packed_pointwise_ = pad_columns(packable(conv2->weight).reshape({out, in}).t());   // [in][out]
     if (downsample) {
-        packed_shortcut_ = pad_columns(cpu(shortcut->weight).reshape({out, in}).t());
-        packed_bias_ = pad_columns(cpu(shortcut->bias).reshape({1, out})).reshape({-1});
+        packed_shortcut_ = pad_columns(packable(shortcut->weight).reshape({out, in}).t());
+        packed_bias_ = pad_columns(packable(shortcut->bias).reshape({1, out})).reshape({-1});
     }
 }
 
@@ -239,8 +247,7 @@ std::vector<torch::Tensor> PiDiNetImpl::run(const torch::Tensor& x, bool side_ma
     }
     std::vector<torch::Tensor> logits;
     for (size_t i = 0; i < 4; ++i) logits.push_back(side_logit(i, stages[i]));
-    if (!side_maps && kernels_ && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
-        !torch::GradMode::is_enabled()) {
+    if (!side_maps && use_fused(kernels_, x)) {
         return {fuse_upsampled(logits, h, w).sigmoid_()};
     }
     for (auto& e : logits) {
@@ -347,9 +354,7 @@ void PiDiNetImpl::load_state(const std::map<std::string, torch::Tensor>& state, 
 }
 
 torch::Tensor PiDiNetImpl::side_logit(size_t i, const torch::Tensor& f) {
-    if (kernels_ && f.device().is_cpu() && f.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled()) {
-        return side_logit_fused(i, f);
-    }
+    if (use_fused(kernels_, f)) return side_logit_fused(i, f);
     auto z = dilations[i]->as<Cdcm>()->forward(f);
     auto g = attentions[i]->as<Csam>()->forward(z);
     return conv_reduces[i]->as<MapReduce>()->forward(g);
@@ -409,36 +414,32 @@ void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
     side_packs_.clear();
     if (!kernels_) return;
     namespace pk = pidinet_kernels;
-    const auto cpu = [](const torch::Tensor& x) {
-        auto c = x.detach().to(torch::kCPU, torch::kFloat).contiguous();
-        return c.masked_fill(c.abs() < std::numeric_limits<float>::min(), 0.0f);  // as pad_columns
-    };
     const int64_t d = pk::kSideWidth;
     for (size_t i = 0; i < 4; ++i) {
         auto* cdcm = dilations[i]->as<Cdcm>();
         auto* csam = attentions[i]->as<Csam>();
         const int64_t c = cdcm->conv1->options.in_channels();
         SidePack pack;
-        pack.reduce = pad_columns(cpu(cdcm->conv1->weight).reshape({d, c}).t());
-        pack.reduce_bias = pad_columns(cpu(cdcm->conv1->bias).reshape({1, d})).reshape({-1});
+        pack.reduce = pad_columns(packable(cdcm->conv1->weight).reshape({d, c}).t());
+        pack.reduce_bias = pad_columns(packable(cdcm->conv1->bias).reshape({1, d})).reshape({-1});
         pack.dilated = torch::empty({pk::kSideTaps, d, d});  // [tap][in][out]
         for (int k = 0; k < pk::kSideTaps; ++k) {
             torch::Tensor tap;  // [out][in]
             if (k == 32) {
                 tap = torch::zeros({d, d});
-                for (int b = 0; b < 4; ++b) tap += cpu(cdcm->branches[b]->weight).select(3, 1).select(2, 1);
+                for (int b = 0; b < 4; ++b) tap += packable(cdcm->branches[b]->weight).select(3, 1).select(2, 1);
             } else {
                 int dy, dx;
                 pk::side_tap_offset(k, &dy, &dx);
                 const int64_t dil = 5 + 2 * (k / 8);
-                tap = cpu(cdcm->branches[k / 8]->weight).select(3, dx / dil + 1).select(2, dy / dil + 1);
+                tap = packable(cdcm->branches[k / 8]->weight).select(3, dx / dil + 1).select(2, dy / dil + 1);
             }
             pack.dilated[k].copy_(tap.t());
         }
-        pack.attention = cpu(csam->conv1->weight).reshape({4, d}).contiguous();
-        pack.attention_bias = cpu(csam->conv1->bias).contiguous();
-        pack.map = cpu(conv_reduces[i]->as<MapReduce>()->conv->weight).reshape({d}).contiguous();
-        pack.gate = cpu(csam->conv2->weight).reshape({4 * 9}).contiguous();
+        pack.attention = packable(csam->conv1->weight).reshape({4, d}).contiguous();
+        pack.attention_bias = packable(csam->conv1->bias).contiguous();
+        pack.map = packable(conv_reduces[i]->as<MapReduce>()->conv->weight).reshape({d}).contiguous();
+        pack.gate = packable(csam->conv2->weight).reshape({4 * 9}).contiguous();
         side_packs_.push_back(pack);
     }
 }
