@@ -169,9 +169,103 @@ TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
     auto x = torch::randn({2, 3, 29, 41});  // batch 2; stage 4 is 3x5, so every upsampling is real
     net->prepare_fused(nullptr);
     const auto reference = net->forward(x);
+    const int threads = at::get_num_threads();
     for (const auto* k : cpu_kernel_sets()) {
         net->prepare_fused(k);
-        EXPECT_LT((net->forward(x) - reference).abs().max().item<double>(), 1e-5) << k->isa;
+        for (bool streamed : {false, true}) {
+            net->stream_stages = streamed;
+            for (int t : {1, 2, 3}) {  // the streamed stages run one band of rows per thread
+                at::set_num_threads(t);
+                EXPECT_LT((net->forward(x) - reference).abs().max().item<double>(), 1e-5)
+                    << k->isa << (streamed ? " streamed, " : " block by block, ") << t << " threads";
+            }
+        }
+    }
+    at::set_num_threads(threads);
+}
+
+// stage_rows against the block kernels one at a time: a stem convolution, a 5x5 block and a block
+// with a shortcut; the output, its pooling and the side branch's z, for bands of rows shorter than
+// the halo they need, and odd heights.
+TEST_F(SeededTest, StageKernelMatchesTheBlocksOneAtATime) {
+    namespace pk = pidinet_kernels;
+    torch::NoGradGuard no_grad;
+    for (const auto* k : cpu_kernel_sets()) {
+        for (int64_t h : {13, 6, 1}) {
+            const int64_t w = 11, in = 20;
+            auto x = torch::randn({h, w, 3});
+            auto stem = torch::randn({27, pk::padded(in)}) * 0.3;
+            stem.narrow(1, in, pk::padded(in) - in).zero_();
+            PdcBlock b1(in, 40, PdcType::Cd, true), b2(40, 40, PdcType::Rd, false), b3(40, 40, PdcType::Ad, false);
+            for (auto* b : {&b1, &b2, &b3}) (*b)->prepare_fused(k);
+            pk::BlockArgs blocks[4];
+            blocks[0].height = h;
+            blocks[0].width = w;
+            blocks[0].in_channels = 3;
+            blocks[0].out_channels = in;
+            blocks[0].kernel_size = 3;
+            blocks[0].dense = stem.data_ptr<float>();
+            blocks[1] = b1->fused_args(h, w);  // a shortcut block, as stages 2-4 begin
+            blocks[2] = b2->fused_args(h, w);
+            blocks[3] = b3->fused_args(h, w);
+            blocks[0].x = x.data_ptr<float>();
+            // Reference: the stem through LibTorch, then each block's own kernel over the whole map.
+            const auto w_stem = stem.narrow(1, 0, in).t().reshape({in, 3, 3, 3}).permute({0, 3, 1, 2});
+            auto t = torch::conv2d(x.permute({2, 0, 1}).unsqueeze(0), w_stem, {}, 1, 1)[0].permute({1, 2, 0}).contiguous();
+            for (int i = 1; i < 4; ++i) {
+                auto next = torch::empty({h, w, blocks[i].out_channels});
+                auto a = blocks[i];
+                a.x = t.data_ptr<float>();
+                a.out = next.data_ptr<float>();
+                std::vector<float> scratch(static_cast<size_t>(w * pk::padded(a.in_channels)));
+                k->block_rows(a, 0, h, scratch.data());
+                t = next;
+            }
+            const auto pooled_ref = h < 2 ? torch::empty({0, w / 2, 40})
+                                          : torch::max_pool2d(t.permute({2, 0, 1}).unsqueeze(0), 2, 2)[0].permute({1, 2, 0});
+            // z = W relu(f) + b through the side kernel's own row function.
+            auto reduce = torch::randn({40, pk::padded(pk::kSideWidth)}) * 0.2;
+            auto reduce_bias = torch::randn({pk::padded(pk::kSideWidth)});
+            const int64_t stride = pk::side_z_stride(w), rows = h + 2 * pk::kSideBorder;
+            pk::SideArgs side;
+            side.height = h;
+            side.width = w;
+            side.channels = 40;
+            side.reduce = reduce.data_ptr<float>();
+            side.reduce_bias = reduce_bias.data_ptr<float>();
+            side.z_stride = stride;
+            auto z_ref = torch::zeros({pk::kSideWidth, rows, stride});
+            side.z = z_ref.data_ptr<float>();
+            side.f = t.data_ptr<float>();
+            std::vector<float> side_scratch(static_cast<size_t>(w * (pk::padded(40) + 32)));
+            k->side_reduce_rows(side, 0, h, side_scratch.data());
+
+            const std::vector<std::vector<int64_t>> splits = {{0, h}, {0, 2, 4, 6, h}, {0, 4, h}};
+            for (const auto& cuts : splits) {
+                auto out = torch::full({h, w, 40}, 1e9);
+                auto pooled = torch::full({h / 2, w / 2, 40}, 1e9);
+                auto z = torch::zeros({pk::kSideWidth, rows, stride});
+                side.z = z.data_ptr<float>();
+                pk::StageArgs args;
+                args.blocks = blocks;
+                args.n_blocks = 4;
+                args.height = h;
+                args.width = w;
+                args.side = &side;
+                args.pooled = pooled.data_ptr<float>();
+                args.out = out.data_ptr<float>();
+                std::vector<float> scratch(static_cast<size_t>(pk::stage_scratch(args).total));
+                for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+                    const int64_t r0 = std::min(h, cuts[i]), r1 = i + 2 == cuts.size() ? h : std::min(h, cuts[i + 1]);
+                    if (r0 < r1) k->stage_rows(args, r0, r1, scratch.data());
+                }
+                const std::string what = std::string(k->isa) + " height " + std::to_string(h) + ", " +
+                                         std::to_string(cuts.size() - 1) + " bands";
+                EXPECT_LT((out - t).abs().max().item<double>(), 1e-4) << what;
+                if (h >= 2) EXPECT_LT((pooled - pooled_ref).abs().max().item<double>(), 1e-4) << what;
+                EXPECT_LT((z - z_ref).abs().max().item<double>(), 1e-4) << what;
+            }
+        }
     }
 }
 

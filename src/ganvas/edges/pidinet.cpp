@@ -145,6 +145,16 @@ torch::Tensor pad_columns(const torch::Tensor& m) {
     return out;
 }
 
+// Whether the fused path streams whole stages (pidinet_kernels.h StageArgs) rather than running
+// block by block. GANVAS_PIDINET_STAGES=0 runs block by block (benchmarks).
+bool streamed_stages() {
+    static const bool streamed = [] {
+        const char* env = std::getenv("GANVAS_PIDINET_STAGES");
+        return !env || std::strcmp(env, "0") != 0;
+    }();
+    return streamed;
+}
+
 // Whether a fused kernel set applies to `x`: set, CPU float input, outside autograd (no backward).
 bool use_fused(const pidinet_kernels::Kernels* kernels, const torch::Tensor& x) {
     return kernels && x.device().is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled();
@@ -175,6 +185,23 @@ void PdcBlockImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
     }
 }
 
+pidinet_kernels::BlockArgs PdcBlockImpl::fused_args(int64_t height, int64_t width) const {
+    TORCH_CHECK(kernels_, "PdcBlock::fused_args: prepare_fused has not set a kernel set");
+    pidinet_kernels::BlockArgs args;
+    args.height = height;
+    args.width = width;
+    args.in_channels = conv1->options.in_channels();
+    args.out_channels = conv2->options.out_channels();
+    args.depthwise = packed_depthwise_.data_ptr<float>();
+    args.kernel_size = static_cast<int>(conv1->weight.size(2));
+    args.pointwise = packed_pointwise_.data_ptr<float>();
+    if (downsample) {
+        args.shortcut = packed_shortcut_.data_ptr<float>();
+        args.bias = packed_bias_.data_ptr<float>();
+    }
+    return args;
+}
+
 torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
     RECORD_FUNCTION(downsample ? "ganvas::pidinet_block_pool" : "ganvas::pidinet_block", std::vector<c10::IValue>());
     auto x = input.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -194,18 +221,7 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
     }
     const int64_t h = x.size(2), w = x.size(3), out_c = conv2->options.out_channels();
     auto out = torch::empty({n, out_c, h, w}, x.options().memory_format(torch::MemoryFormat::ChannelsLast));
-    pidinet_kernels::BlockArgs args;
-    args.height = h;
-    args.width = w;
-    args.in_channels = c;
-    args.out_channels = out_c;
-    args.depthwise = packed_depthwise_.data_ptr<float>();
-    args.kernel_size = static_cast<int>(conv1->weight.size(2));
-    args.pointwise = packed_pointwise_.data_ptr<float>();
-    if (downsample) {
-        args.shortcut = packed_shortcut_.data_ptr<float>();
-        args.bias = packed_bias_.data_ptr<float>();
-    }
+    const auto args = fused_args(h, w);
     const float* src = x.data_ptr<float>();
     float* dst = out.data_ptr<float>();
     at::parallel_for(0, n * h, 1, [&](int64_t begin, int64_t end) {
@@ -221,7 +237,7 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
     return out;
 }
 
-PiDiNetImpl::PiDiNetImpl() {
+PiDiNetImpl::PiDiNetImpl() : stream_stages(streamed_stages()) {
     init_block = register_module("init_block", conv(3, kWidth, 3, 1, false));
     for (const auto& s : block_specs()) blocks.push_back(register_module(s.name, PdcBlock(s.in, s.out, s.type, s.downsample)));
     dilations = register_module("dilations", nn::ModuleList());
@@ -239,14 +255,18 @@ std::vector<torch::Tensor> PiDiNetImpl::run(const torch::Tensor& x, bool side_ma
     // x: [N, 3, H, W] -> five maps [N, 1, H, W] (only the last one unless side_maps)
     TORCH_CHECK(x.dim() == 4 && x.size(1) == 3, "PiDiNet: expected [N, 3, H, W], got ", x.sizes());
     const int64_t h = x.size(2), w = x.size(3);
-    auto t = init_block->forward(x);
-    std::vector<torch::Tensor> stages;
-    for (size_t i = 0; i < blocks.size(); ++i) {
-        t = blocks[i]->forward(t);
-        if (i == 2 || i == 6 || i == 10 || i == 14) stages.push_back(t);  // ends of stages 1-4
-    }
     std::vector<torch::Tensor> logits;
-    for (size_t i = 0; i < 4; ++i) logits.push_back(side_logit(i, stages[i]));
+    if (use_fused(kernels_, x) && stream_stages) {
+        logits = side_logits_streamed(x);
+    } else {
+        auto t = init_block->forward(x);
+        std::vector<torch::Tensor> stages;
+        for (size_t i = 0; i < blocks.size(); ++i) {
+            t = blocks[i]->forward(t);
+            if (i == 2 || i == 6 || i == 10 || i == 14) stages.push_back(t);  // ends of stages 1-4
+        }
+        for (size_t i = 0; i < 4; ++i) logits.push_back(side_logit(i, stages[i]));
+    }
     if (!side_maps && use_fused(kernels_, x)) {
         return {fuse_upsampled(logits, h, w).sigmoid_()};
     }
@@ -360,51 +380,137 @@ torch::Tensor PiDiNetImpl::side_logit(size_t i, const torch::Tensor& f) {
     return conv_reduces[i]->as<MapReduce>()->forward(g);
 }
 
-torch::Tensor PiDiNetImpl::side_logit_fused(size_t i, const torch::Tensor& input) {
-    RECORD_FUNCTION("ganvas::pidinet_side", std::vector<c10::IValue>());
+PiDiNetImpl::SideBuffers PiDiNetImpl::side_buffers(size_t i, int64_t n, int64_t channels, int64_t h, int64_t w) const {
     namespace pk = pidinet_kernels;
-    const auto f = input.contiguous(torch::MemoryFormat::ChannelsLast);
-    const int64_t n = f.size(0), c = f.size(1), h = f.size(2), w = f.size(3), hw = h * w;
     const SidePack& pack = side_packs_[i];
-    auto s = torch::empty({n, 1, h, w}, f.options());
-    auto g = torch::empty({n, 1, h, w}, f.options());
+    const auto options = torch::TensorOptions().dtype(torch::kFloat);
+    SideBuffers buf;
+    buf.s = torch::empty({n, 1, h, w}, options);
+    buf.g = torch::empty({n, 1, h, w}, options);
     const int64_t t_stride = pk::side_t_stride(w);
-    auto t = torch::zeros({4, h + 2, t_stride}, f.options());
+    buf.t = torch::zeros({4, h + 2, t_stride}, options);  // interior rewritten per image, border stays 0
     const int64_t stride = pk::side_z_stride(w);
-    auto z = torch::empty({pk::kSideWidth, h + 2 * pk::kSideBorder, stride}, f.options());
-    z.narrow(1, 0, pk::kSideBorder).zero_();
-    z.narrow(1, h + pk::kSideBorder, pk::kSideBorder).zero_();
-    pk::SideArgs args;
+    buf.z = torch::empty({pk::kSideWidth, h + 2 * pk::kSideBorder, stride}, options);
+    buf.z.narrow(1, 0, pk::kSideBorder).zero_();
+    buf.z.narrow(1, h + pk::kSideBorder, pk::kSideBorder).zero_();
+    pk::SideArgs& args = buf.args;
     args.height = h;
     args.width = w;
-    args.channels = c;
+    args.channels = channels;
     args.reduce = pack.reduce.data_ptr<float>();
     args.reduce_bias = pack.reduce_bias.data_ptr<float>();
-    args.z = z.data_ptr<float>();
+    args.z = buf.z.data_ptr<float>();
     args.z_stride = stride;
     args.dilated = pack.dilated.data_ptr<float>();
     args.attention = pack.attention.data_ptr<float>();
     args.attention_bias = pack.attention_bias.data_ptr<float>();
     args.map = pack.map.data_ptr<float>();
-    args.t = t.data_ptr<float>();
+    args.t = buf.t.data_ptr<float>();
     args.t_stride = t_stride;
     args.gate = pack.gate.data_ptr<float>();
-    for (int64_t b = 0; b < n; ++b) {
-        args.f = f.data_ptr<float>() + b * hw * c;
-        args.s = s.data_ptr<float>() + b * hw;
-        args.g = g.data_ptr<float>() + b * hw;
-        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
-            std::vector<float> scratch(static_cast<size_t>(w * (pk::padded(c) + 32)));
-            kernels_->side_reduce_rows(args, begin, end, scratch.data());
-        });
-        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
-            std::vector<float> scratch(static_cast<size_t>(pk::kSideWidth * 64));
-            kernels_->side_dilated_rows(args, begin, end, scratch.data());
-        });
-        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) { kernels_->side_gate_rows(args, begin, end); });
-    }
+    return buf;
+}
+
+void PiDiNetImpl::side_passes(SideBuffers& buf, int64_t b) const {
+    RECORD_FUNCTION("ganvas::pidinet_side_passes", std::vector<c10::IValue>());
+    auto& args = buf.args;
+    const int64_t h = args.height, hw = h * args.width;
+    args.s = buf.s.data_ptr<float>() + b * hw;
+    args.g = buf.g.data_ptr<float>() + b * hw;
+    at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
+        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::kSideWidth * 64));
+        kernels_->side_dilated_rows(args, begin, end, scratch.data());
+    });
+    at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) { kernels_->side_gate_rows(args, begin, end); });
+}
+
+torch::Tensor PiDiNetImpl::side_result(size_t i, SideBuffers& buf) {
     // e = sigmoid(g) * s + b: CSAM's gate times the map's 1x1 of z', plus the map's bias.
-    return g.sigmoid_().mul_(s).add_(conv_reduces[i]->as<MapReduce>()->conv->bias.view({1, 1, 1, 1}));
+    return buf.g.sigmoid_().mul_(buf.s).add_(conv_reduces[i]->as<MapReduce>()->conv->bias.view({1, 1, 1, 1}));
+}
+
+torch::Tensor PiDiNetImpl::side_logit_fused(size_t i, const torch::Tensor& input) {
+    RECORD_FUNCTION("ganvas::pidinet_side", std::vector<c10::IValue>());
+    const auto f = input.contiguous(torch::MemoryFormat::ChannelsLast);
+    const int64_t n = f.size(0), c = f.size(1), h = f.size(2), w = f.size(3);
+    auto buf = side_buffers(i, n, c, h, w);
+    for (int64_t b = 0; b < n; ++b) {
+        buf.args.f = f.data_ptr<float>() + b * h * w * c;
+        at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
+            std::vector<float> scratch(static_cast<size_t>(w * (pidinet_kernels::padded(c) + 32)));
+            kernels_->side_reduce_rows(buf.args, begin, end, scratch.data());
+        });
+        side_passes(buf, b);
+    }
+    return side_result(i, buf);
+}
+
+std::vector<torch::Tensor> PiDiNetImpl::side_logits_streamed(const torch::Tensor& x) {
+    namespace pk = pidinet_kernels;
+    const auto image = x.contiguous(torch::MemoryFormat::ChannelsLast);  // [N][H][W][3] in memory
+    const int64_t n = image.size(0);
+    // Stage s is blocks[first[s] .. first[s + 1]); stage 1 starts with init_block (a plain 3x3
+    // convolution of the image), stages 2-4 with a block on the previous stage's pooled output,
+    // which the previous stage's kernel writes.
+    const size_t first[5] = {0, 3, 7, 11, 15};
+    std::vector<SideBuffers> sides;
+    std::vector<torch::Tensor> pooled(4);
+    int64_t h = image.size(2), w = image.size(3);
+    for (size_t s = 0; s < 4; ++s) {
+        const int64_t c = blocks[first[s + 1] - 1]->conv2->options.out_channels();
+        sides.push_back(side_buffers(s, n, c, h, w));
+        if (s < 3) {
+            pooled[s] = torch::empty({n, h / 2, w / 2, c});
+            h /= 2;
+            w /= 2;
+        }
+    }
+    const int bands = std::max(1, at::get_num_threads());
+    for (int64_t b = 0; b < n; ++b) {
+        for (size_t s = 0; s < 4; ++s) {
+            const int64_t sh = sides[s].args.height, sw = sides[s].args.width;
+            pk::BlockArgs stage_blocks[pk::kMaxStageBlocks];
+            pk::StageArgs args;
+            int k = 0;
+            if (s == 0) {
+                pk::BlockArgs& stem = stage_blocks[k++];
+                stem.height = sh;
+                stem.width = sw;
+                stem.in_channels = 3;
+                stem.out_channels = kWidth;
+                stem.kernel_size = 3;
+                stem.dense = packed_init_.data_ptr<float>();
+            }
+            for (size_t i = first[s]; i < first[s + 1]; ++i) stage_blocks[k++] = blocks[i]->fused_args(sh, sw);
+            args.n_blocks = k;
+            stage_blocks[0].x = s == 0 ? image[b].data_ptr<float>() : pooled[s - 1][b].data_ptr<float>();
+            args.blocks = stage_blocks;
+            args.height = sh;
+            args.width = sw;
+            args.side = &sides[s].args;
+            if (s < 3) args.pooled = pooled[s][b].data_ptr<float>();
+            const int64_t need = pk::stage_scratch(args).total;
+            {
+                RECORD_FUNCTION("ganvas::pidinet_stage", std::vector<c10::IValue>());
+                // Bands of even rows, one per thread; each recomputes the few rows its blocks share
+                // with the next band.
+                const int64_t rows_per_band = (sh / bands + 1) / 2 * 2;
+                at::parallel_for(0, bands, 1, [&](int64_t begin, int64_t end) {
+                    thread_local std::vector<float> scratch;
+                    if (static_cast<int64_t>(scratch.size()) < need) scratch.resize(static_cast<size_t>(need));
+                    for (int64_t band = begin; band < end; ++band) {
+                        const int64_t r0 = std::min(sh, band * rows_per_band);
+                        const int64_t r1 = band == bands - 1 ? sh : std::min(sh, r0 + rows_per_band);
+                        if (r0 < r1) kernels_->stage_rows(args, r0, r1, scratch.data());
+                    }
+                });
+            }
+            side_passes(sides[s], b);
+        }
+    }
+    std::vector<torch::Tensor> logits;
+    for (size_t s = 0; s < 4; ++s) logits.push_back(side_result(s, sides[s]));
+    return logits;
 }
 
 void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
@@ -413,6 +519,8 @@ void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
     kernels_ = kernels;
     side_packs_.clear();
     if (!kernels_) return;
+    // init_block [60][3][3][3] -> [tap][in] rows x [out] columns, as BlockArgs::dense.
+    packed_init_ = pad_columns(packable(init_block->weight).permute({2, 3, 1, 0}).reshape({-1, kWidth}));
     namespace pk = pidinet_kernels;
     const int64_t d = pk::kSideWidth;
     for (size_t i = 0; i < 4; ++i) {
@@ -445,6 +553,28 @@ void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
 }
 
 namespace pidinet_kernels {
+
+StageScratch stage_scratch(const StageArgs& args) {
+    StageScratch layout;
+    const int64_t W = args.width;
+    auto take = [&](int64_t floats) {
+        const int64_t at = layout.total;
+        layout.total += (floats + 15) / 16 * 16;
+        return at;
+    };
+    int64_t widest = 0;
+    for (int b = 0; b < args.n_blocks; ++b) {
+        const BlockArgs& blk = args.blocks[b];
+        layout.ring_rows[b] = b + 1 < args.n_blocks ? args.blocks[b + 1].kernel_size : 2;
+        layout.ring[b] = take(layout.ring_rows[b] * W * blk.out_channels);
+        const int64_t taps = blk.dense ? blk.kernel_size * blk.kernel_size : 1;
+        widest = std::max(widest, padded(taps * blk.in_channels));
+    }
+    layout.depthwise = take(W * widest);
+    const int64_t last = args.blocks[args.n_blocks - 1].out_channels;
+    layout.side = take(W * (padded(last) + 32));
+    return layout;
+}
 
 const Kernels* select_kernels() {
     static const Kernels* const chosen = [] {

@@ -37,6 +37,10 @@ public:
     PdcType type;
     bool downsample;
 
+    // The packed weights and sizes for the fused kernels on an input of height x width (already
+    // pooled when downsampling); x and out left unset. Needs prepare_fused with a kernel set.
+    pidinet_kernels::BlockArgs fused_args(int64_t height, int64_t width) const;
+
 private:
     torch::Tensor forward_fused(const torch::Tensor& x);
     const pidinet_kernels::Kernels* kernels_ = nullptr;
@@ -60,6 +64,10 @@ public:
     // prepare_fused on every block (load_pidinet does this).
     void prepare_fused(const pidinet_kernels::Kernels* kernels = pidinet_kernels::select_kernels());
 
+    // On the fused path, stream whole stages through the stage kernel (true unless
+    // GANVAS_PIDINET_STAGES=0) or run block by block.
+    bool stream_stages;
+
     torch::nn::Conv2d init_block{nullptr};
     std::vector<PdcBlock> blocks;  // block1_1 ... block4_4
     torch::nn::ModuleList dilations, attentions, conv_reduces;
@@ -72,11 +80,24 @@ private:
     // Side branch i's logit e_i before upsampling: [N, C_i, h, w] -> [N, 1, h, w].
     torch::Tensor side_logit(size_t i, const torch::Tensor& f);
     torch::Tensor side_logit_fused(size_t i, const torch::Tensor& f);
+    // The fused CPU path up to the side logits: each stage streamed by the stage kernel (its maps
+    // never stored whole), the side branches from the z it leaves.
+    std::vector<torch::Tensor> side_logits_streamed(const torch::Tensor& x);
     struct SidePack {  // SideArgs' weights
         torch::Tensor reduce, reduce_bias, dilated, attention, attention_bias, map, gate;
     };
+    struct SideBuffers {  // side branch i on n images of h x w: SideArgs with its buffers
+        torch::Tensor s, g, t, z;
+        pidinet_kernels::SideArgs args;
+    };
+    SideBuffers side_buffers(size_t i, int64_t n, int64_t channels, int64_t h, int64_t w) const;
+    // After z of image b is in place: s, t and g of image b (the dilated and gate passes).
+    void side_passes(SideBuffers& buf, int64_t b) const;
+    // e = sigmoid(g) * s + b_map for all images, [n, 1, h, w].
+    torch::Tensor side_result(size_t i, SideBuffers& buf);
     const pidinet_kernels::Kernels* kernels_ = nullptr;
     std::vector<SidePack> side_packs_;
+    torch::Tensor packed_init_;  // init_block for the streamed path (BlockArgs::dense)
 };
 TORCH_MODULE(PiDiNet);
 

@@ -29,6 +29,10 @@ struct BlockArgs {
     const float* shortcut = nullptr;   // [in][padded(out)] or nullptr for the identity shortcut
     const float* bias = nullptr;       // [padded(out)], with shortcut only
     float* out = nullptr;              // [height, width, out_channels]
+    // When set, the block is a plain kernel_size^2 convolution without bias (PiDiNet's first layer):
+    // out = conv(x) with dense [kernel_size^2 * in][padded(out)], rows tap-major then channel;
+    // depthwise, pointwise and shortcut are not used. Only stage_rows runs it.
+    const float* dense = nullptr;
 };
 
 // A side branch (CDCM -> CSAM -> 1x1 to one channel) up to its last element-wise step:
@@ -75,6 +79,29 @@ inline void side_tap_offset(int k, int* dy, int* dx) {
     *dx = (pos % 3 - 1) * d;
 }
 
+// A stage streamed row by row: its blocks in order, then its output consumed as each row appears
+// (side branch's z, 2x2 max-pool for the next stage, or a copy). Each block's rows live in a ring of
+// as many rows as the next block's window, so the stage's feature maps never go through memory: at
+// 481x321x60 each map is 37 MB, and the blocks one at a time spend much of their time moving them.
+constexpr int kMaxStageBlocks = 4;
+
+struct StageArgs {
+    const BlockArgs* blocks = nullptr;  // blocks[0].x: the stage's input [height][width][channels];
+    int n_blocks = 0;                   // the other blocks' x and out are not used
+    int64_t height = 0, width = 0;      // every block's height and width (none pools inside the stage)
+    const SideArgs* side = nullptr;     // when set: z of the stage's output (SideArgs' reduce, z, z_stride)
+    float* pooled = nullptr;            // when set: [height / 2][width / 2][out channels], 2x2 max, floor
+    float* out = nullptr;               // when set: the stage's output [height][width][out channels]
+};
+
+// Where stage_rows keeps its rows, in floats from the start of its scratch.
+struct StageScratch {
+    int64_t ring[kMaxStageBlocks] = {};       // block b's output rows
+    int64_t ring_rows[kMaxStageBlocks] = {};  // how many: the next block's kernel size, 2 for the last
+    int64_t depthwise = 0, side = 0, total = 0;
+};
+StageScratch stage_scratch(const StageArgs& args);
+
 struct Kernels {
     const char* isa;
     // Output rows [row_begin, row_end); scratch holds width * padded(in_channels) floats, 64-byte aligned.
@@ -90,6 +117,11 @@ struct Kernels {
     void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
     // g for rows [row_begin, row_end); needs t complete.
     void (*side_gate_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end);
+    // The stage's output rows [row_begin, row_end) into its consumers; each block also produces the
+    // rows the band's later blocks need from it (recomputed by the neighbouring band). row_begin is
+    // even when args.pooled is set, and so is row_end unless it is the height. scratch:
+    // stage_scratch(args).total floats.
+    void (*stage_rows)(const StageArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
 };
 
 const Kernels* avx512_kernels();  // nullptr when not compiled in

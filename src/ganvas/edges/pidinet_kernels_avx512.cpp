@@ -23,12 +23,12 @@ inline void store_n(float* p, Vec v, int n) { _mm512_mask_storeu_ps(p, lanes(n),
 inline Vec broadcast(const float* p) { return _mm512_set1_ps(*p); }
 inline Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
 inline Vec vmax(Vec a, Vec b) { return _mm512_max_ps(a, b); }
-inline Vec relu(Vec a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
+inline Vec relu(Vec a) { return _mm512_maskz_max_ps(0xFFFF, a, _mm512_setzero_ps()); }  // maskz: no undefined passthrough (GCC 12 warns)
 
 #include "ganvas/edges/pidinet_kernels_impl.inc"
 
 const Kernels kernels = {"avx512", &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
-                         &side_gate_rows};
+                         &side_gate_rows, &stage_rows};
 
 }  // namespace avx512_impl
 
