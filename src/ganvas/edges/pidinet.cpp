@@ -417,11 +417,18 @@ void PiDiNetImpl::side_passes(SideBuffers& buf, int64_t b) const {
     const int64_t h = args.height, hw = h * args.width;
     args.s = buf.s.data_ptr<float>() + b * hw;
     args.g = buf.g.data_ptr<float>() + b * hw;
-    at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
-        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::kSideWidth * 64));
-        kernels_->side_dilated_rows(args, begin, end, scratch.data());
-    });
-    at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) { kernels_->side_gate_rows(args, begin, end); });
+    // Rows handed out a few at a time rather than in one block per thread: on a shared machine one
+    // core often runs slower than the other, and a static split leaves the faster one waiting.
+    const int threads = at::get_num_threads();
+    const int64_t chunk = 4;
+#pragma omp parallel num_threads(threads)
+    {
+        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::kSideWidth * (args.width + 64)));
+#pragma omp for schedule(dynamic)
+        for (int64_t r = 0; r < h; r += chunk) kernels_->side_dilated_rows(args, r, std::min(h, r + chunk), scratch.data());
+#pragma omp for schedule(dynamic)
+        for (int64_t r = 0; r < h; r += chunk) kernels_->side_gate_rows(args, r, std::min(h, r + chunk));
+    }
 }
 
 torch::Tensor PiDiNetImpl::side_result(size_t i, SideBuffers& buf) {
