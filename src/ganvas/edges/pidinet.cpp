@@ -423,7 +423,7 @@ void PiDiNetImpl::side_passes(SideBuffers& buf, int64_t b) const {
     const int64_t chunk = 4;
 #pragma omp parallel num_threads(threads)
     {
-        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::kSideWidth * (args.width + 64)));
+        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::kSideWidth * 64));
 #pragma omp for schedule(dynamic)
         for (int64_t r = 0; r < h; r += chunk) kernels_->side_dilated_rows(args, r, std::min(h, r + chunk), scratch.data());
 #pragma omp for schedule(dynamic)

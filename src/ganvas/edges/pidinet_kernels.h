@@ -113,7 +113,7 @@ struct Kernels {
     // z for rows [row_begin, row_end), with the row's left and right zero borders (not the top and
     // bottom border rows: the caller zeroes those). scratch: width * padded(channels) + width * 32 floats.
     void (*side_reduce_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
-    // s and t for rows [row_begin, row_end); needs z complete. scratch: 24 * (width + 64) floats.
+    // s and t for rows [row_begin, row_end); needs z complete. scratch: 24 * 64 floats.
     void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
     // g for rows [row_begin, row_end); needs t complete.
     void (*side_gate_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end);
