@@ -6,6 +6,7 @@
 #include "ganvas/core/sha256.h"
 #include "ganvas/edges/bsds_eval.h"
 #include "ganvas/edges/detector.h"
+#include "ganvas/edges/edge_files.h"
 #include "ganvas/edges/hed.h"
 #include "ganvas/edges/morphology.h"
 #include "ganvas/edges/pidinet.h"
@@ -116,6 +117,17 @@ TEST_F(SeededTest, PiDiNetLoadsAStateDictAndMapsEveryPixel) {
     auto wrong = state;
     wrong["init_block.weight"] = torch::zeros({60, 3, 5, 5});
     EXPECT_THROW(net->load_state(wrong, "random.pth"), Error);
+    // Below 8 pixels a side stage 4 would be empty: a clear error on every path, not a crash.
+    for (const auto* kernels : {static_cast<const pidinet_kernels::Kernels*>(nullptr), pidinet_kernels::select_kernels()}) {
+        net->prepare_fused(kernels);
+        try {
+            net->forward(torch::randn({1, 3, 5, 9}));
+            FAIL() << "expected an error for a 9x5 image";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("at least 8x8"), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(net->forward(torch::randn({1, 3, 8, 8})).sizes(), torch::IntArrayRef({1, 1, 8, 8}));
+    }
 }
 
 // The instruction-set kernels this CPU runs (CI's machine has both).
@@ -488,6 +500,25 @@ TEST(Hed, RunsFromAGeneratedCaffemodelAndChecksTheOfficialFile) {
     EXPECT_THROW(make_hed_detector(dir / "missing.caffemodel", {}), Error);
     test::write_bytes(dir / "junk.caffemodel", "not a protobuf at all");
     EXPECT_THROW(make_hed_detector(dir / "junk.caffemodel", {}), Error);
+}
+
+// A detector that refuses every image, as PiDiNet does one under 8x8 pixels.
+class RefusingDetector : public EdgeDetector {
+public:
+    std::string name() const override { return "refusing"; }
+    cv::Mat probability(const cv::Mat&) const override { throw Error("image too small for this detector"); }
+};
+
+TEST(EdgeFiles, ADetectorsErrorNamesTheImage) {
+    test::TempDir dir;
+    cv::Mat bgr(6, 6, CV_8UC3, cv::Scalar(10, 200, 30));
+    cv::imwrite((dir / "small.png").string(), bgr);
+    const auto summary = edge_files(RefusingDetector(), {{dir / "small.png", dir / "out" / "small.png"}}, EdgeFileOptions());
+    EXPECT_EQ(summary.written, 0);
+    ASSERT_EQ(summary.failures.size(), 1u);
+    EXPECT_NE(summary.failures[0].find((dir / "small.png").string()), std::string::npos) << summary.failures[0];
+    EXPECT_NE(summary.failures[0].find("too small"), std::string::npos) << summary.failures[0];
+    EXPECT_FALSE(std::filesystem::exists(dir / "out" / "small.png"));
 }
 
 TEST(EdgeDetectors, ClassicNeedsNoWeightsAndFindsAStep) {

@@ -58,7 +58,8 @@ EdgeFileSummary edge_files(const EdgeDetector& detector, const std::vector<Outpu
                 try {
                     write_image_rgb(job.output, edge_image(detector, read_image_rgb(job.input), options));
                 } catch (const std::exception& e) {
-                    failure = e.what();
+                    failure = e.what();  // the reader names the file; a detector's error gets it here
+                    if (failure.find(job.input.string()) == std::string::npos) failure = job.input.string() + ": " + failure;
                 }
             }
             std::lock_guard<std::mutex> lock(mutex);

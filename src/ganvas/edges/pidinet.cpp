@@ -254,6 +254,11 @@ PiDiNetImpl::PiDiNetImpl() : stream_stages(streamed_stages()) {
 std::vector<torch::Tensor> PiDiNetImpl::run(const torch::Tensor& x, bool side_maps) {
     // x: [N, 3, H, W] -> five maps [N, 1, H, W] (only the last one unless side_maps)
     TORCH_CHECK(x.dim() == 4 && x.size(1) == 3, "PiDiNet: expected [N, 3, H, W], got ", x.sizes());
+    // Three 2x2 poolings: stage 4 is H/8 x W/8 and must keep at least one pixel.
+    if (x.size(2) < 8 || x.size(3) < 8) {
+        throw Error(fmt::format("PiDiNet needs an image of at least 8x8 pixels, got {}x{} (width x height)",
+                                x.size(3), x.size(2)));
+    }
     const int64_t h = x.size(2), w = x.size(3);
     std::vector<torch::Tensor> logits;
     if (use_fused(kernels_, x) && stream_stages) {
