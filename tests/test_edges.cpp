@@ -181,15 +181,23 @@ TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
     auto x = torch::randn({2, 3, 29, 41});  // batch 2; stage 4 is 3x5, so every upsampling is real
     net->prepare_fused(nullptr);
     const auto reference = net->forward(x);
+    // 97 rows: stage 1's side pass runs Winograd in two whole bands of 44 rows and one of 9.
+    auto tall = torch::randn({1, 3, 97, 70});
+    const auto tall_reference = net->forward(tall);
     const int threads = at::get_num_threads();
     for (const auto* k : cpu_kernel_sets()) {
         net->prepare_fused(k);
-        for (bool streamed : {false, true}) {
-            net->stream_stages = streamed;
-            for (int t : {1, 2, 3}) {  // the streamed stages run one band of rows per thread
-                at::set_num_threads(t);
-                EXPECT_LT((net->forward(x) - reference).abs().max().item<double>(), 1e-5)
-                    << k->isa << (streamed ? " streamed, " : " block by block, ") << t << " threads";
+        for (bool winograd : {false, true}) {
+            net->winograd_sides = winograd;
+            for (bool streamed : {false, true}) {
+                net->stream_stages = streamed;
+                for (int t : {1, 2, 3}) {  // the streamed stages run one band of rows per thread
+                    at::set_num_threads(t);
+                    const std::string what = std::string(k->isa) + (streamed ? " streamed, " : " block by block, ") +
+                                             (winograd ? "Winograd, " : "tap by tap, ") + std::to_string(t) + " threads";
+                    EXPECT_LT((net->forward(x) - reference).abs().max().item<double>(), 1e-5) << what;
+                    if (t == 2) EXPECT_LT((net->forward(tall) - tall_reference).abs().max().item<double>(), 1e-5) << what;
+                }
             }
         }
     }

@@ -155,6 +155,16 @@ bool streamed_stages() {
     return streamed;
 }
 
+// Whether the side branches' dilated convolutions run as Winograd F(2, 3) (pidinet_kernels.h
+// SideArgs::winograd) or tap by tap. GANVAS_PIDINET_WINOGRAD=0: tap by tap (benchmarks).
+bool winograd_by_default() {
+    static const bool on = [] {
+        const char* env = std::getenv("GANVAS_PIDINET_WINOGRAD");
+        return !env || std::strcmp(env, "0") != 0;
+    }();
+    return on;
+}
+
 // Whether a fused kernel set applies to `x`: set, CPU float input, outside autograd (no backward).
 bool use_fused(const pidinet_kernels::Kernels* kernels, const torch::Tensor& x) {
     return kernels && x.device().is_cpu() && x.scalar_type() == torch::kFloat && !torch::GradMode::is_enabled();
@@ -237,7 +247,7 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
     return out;
 }
 
-PiDiNetImpl::PiDiNetImpl() : stream_stages(streamed_stages()) {
+PiDiNetImpl::PiDiNetImpl() : stream_stages(streamed_stages()), winograd_sides(winograd_by_default()) {
     init_block = register_module("init_block", conv(3, kWidth, 3, 1, false));
     for (const auto& s : block_specs()) blocks.push_back(register_module(s.name, PdcBlock(s.in, s.out, s.type, s.downsample)));
     dilations = register_module("dilations", nn::ModuleList());
@@ -413,6 +423,10 @@ PiDiNetImpl::SideBuffers PiDiNetImpl::side_buffers(size_t i, int64_t n, int64_t 
     args.t = buf.t.data_ptr<float>();
     args.t_stride = t_stride;
     args.gate = pack.gate.data_ptr<float>();
+    if (winograd_sides) {
+        args.winograd = pack.winograd.data_ptr<float>();
+        args.direct = pack.direct.data_ptr<float>();
+    }
     return buf;
 }
 
@@ -425,10 +439,10 @@ void PiDiNetImpl::side_passes(SideBuffers& buf, int64_t b) const {
     // Rows handed out a few at a time rather than in one block per thread: on a shared machine one
     // core often runs slower than the other, and a static split leaves the faster one waiting.
     const int threads = at::get_num_threads();
-    const int64_t chunk = 4;
+    const int64_t chunk = args.winograd ? pidinet_kernels::kSideBand : 4;  // Winograd pairs rows within a call
 #pragma omp parallel num_threads(threads)
     {
-        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::kSideWidth * 64));
+        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::side_dilated_scratch(chunk)));
 #pragma omp for schedule(dynamic)
         for (int64_t r = 0; r < h; r += chunk) kernels_->side_dilated_rows(args, r, std::min(h, r + chunk), scratch.data());
 #pragma omp for schedule(dynamic)
@@ -555,6 +569,18 @@ void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
                 tap = packable(cdcm->branches[k / 8]->weight).select(3, dx / dil + 1).select(2, dy / dil + 1);
             }
             pack.dilated[k].copy_(tap.t());
+        }
+        // Per dilation: the transformed kernels of each column of taps, and all 9 taps as they are.
+        pack.winograd = torch::empty({4, 4, 3, d, d});  // [dilation][k][column][in][out]
+        pack.direct = torch::empty({4, 9, d, d});       // [dilation][tap][in][out]
+        for (int b = 0; b < 4; ++b) {
+            const auto w = packable(cdcm->branches[b]->weight);  // [out][in][3][3]
+            for (int j = 0; j < 3; ++j) {
+                const auto g0 = w.select(3, j).select(2, 0), g1 = w.select(3, j).select(2, 1), g2 = w.select(3, j).select(2, 2);
+                const torch::Tensor transformed[4] = {g0, (g0 + g1 + g2) * 0.5, (g0 - g1 + g2) * 0.5, g2};
+                for (int k = 0; k < 4; ++k) pack.winograd[b][k][j].copy_(transformed[k].t());
+            }
+            for (int t = 0; t < 9; ++t) pack.direct[b][t].copy_(w.select(3, t % 3).select(2, t / 3).t());
         }
         pack.attention = packable(csam->conv1->weight).reshape({4, d}).contiguous();
         pack.attention_bias = packable(csam->conv1->bias).contiguous();

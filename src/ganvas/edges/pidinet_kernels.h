@@ -62,7 +62,20 @@ struct SideArgs {
     int64_t t_stride = 0;  // >= side_t_stride(width)
     const float* gate = nullptr;  // [4][3][3]
     float* g = nullptr;           // [height][width]
+    // When set, side_dilated_rows runs Winograd F(2, 3) down the columns of each dilation
+    // (pidinet_kernels_impl.inc, side_winograd_rows), pairing rows within the range it is given:
+    // call it with bands of kSideBand rows. winograd: [4 dilations][4][3 columns][24 in][24 out],
+    // the transformed kernels (g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2) of each column of taps;
+    // direct: [4 dilations][9 taps, row-major][24 in][24 out] for the rows left unpaired.
+    const float* winograd = nullptr;
+    const float* direct = nullptr;
 };
+
+// Rows per call of side_dilated_rows on the Winograd path: every dilation pairs most of its rows
+// within a band of 44 (two whole blocks of 2 x 11 rows; 8% of rows run directly).
+constexpr int64_t kSideBand = 44;
+// Scratch floats side_dilated_rows needs for `rows` rows.
+constexpr int64_t side_dilated_scratch(int64_t rows) { return kSideWidth * 64 * rows + 4 * kSideWidth * 96 + 1024; }
 
 constexpr int64_t side_t_stride(int64_t width) { return (width + 2 + 15) / 16 * 16 + 16; }
 
@@ -113,7 +126,7 @@ struct Kernels {
     // z for rows [row_begin, row_end), with the row's left and right zero borders (not the top and
     // bottom border rows: the caller zeroes those). scratch: width * padded(channels) + width * 32 floats.
     void (*side_reduce_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
-    // s and t for rows [row_begin, row_end); needs z complete. scratch: 24 * 64 floats.
+    // s and t for rows [row_begin, row_end); needs z complete. scratch: side_dilated_scratch(rows).
     void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
     // g for rows [row_begin, row_end); needs t complete.
     void (*side_gate_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end);
