@@ -145,24 +145,12 @@ torch::Tensor pad_columns(const torch::Tensor& m) {
     return out;
 }
 
-// Whether the fused path streams whole stages (pidinet_kernels.h StageArgs) rather than running
-// block by block. GANVAS_PIDINET_STAGES=0 runs block by block (benchmarks).
-bool streamed_stages() {
-    static const bool streamed = [] {
-        const char* env = std::getenv("GANVAS_PIDINET_STAGES");
-        return !env || std::strcmp(env, "0") != 0;
-    }();
-    return streamed;
-}
-
-// Whether the side branches' dilated convolutions run as Winograd F(2, 3) (pidinet_kernels.h
-// SideArgs::winograd) or tap by tap. GANVAS_PIDINET_WINOGRAD=0: tap by tap (benchmarks).
-bool winograd_by_default() {
-    static const bool on = [] {
-        const char* env = std::getenv("GANVAS_PIDINET_WINOGRAD");
-        return !env || std::strcmp(env, "0") != 0;
-    }();
-    return on;
+// A default that benchmarks can turn off: true unless the variable `name` is "0". Read when a
+// PiDiNet is constructed. GANVAS_PIDINET_STAGES (streamed stages, pidinet_kernels.h StageArgs)
+// and GANVAS_PIDINET_WINOGRAD (Winograd side passes, SideArgs::winograd).
+bool on_unless_zero(const char* name) {
+    const char* env = std::getenv(name);
+    return !env || std::strcmp(env, "0") != 0;
 }
 
 // Whether a fused kernel set applies to `x`: set, CPU float input, outside autograd (no backward).
@@ -247,7 +235,8 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
     return out;
 }
 
-PiDiNetImpl::PiDiNetImpl() : stream_stages(streamed_stages()), winograd_sides(winograd_by_default()) {
+PiDiNetImpl::PiDiNetImpl()
+    : stream_stages(on_unless_zero("GANVAS_PIDINET_STAGES")), winograd_sides(on_unless_zero("GANVAS_PIDINET_WINOGRAD")) {
     init_block = register_module("init_block", conv(3, kWidth, 3, 1, false));
     for (const auto& s : block_specs()) blocks.push_back(register_module(s.name, PdcBlock(s.in, s.out, s.type, s.downsample)));
     dilations = register_module("dilations", nn::ModuleList());
