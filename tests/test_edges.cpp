@@ -17,6 +17,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
+#include <thread>
 
 namespace ganvas {
 namespace {
@@ -206,7 +207,7 @@ TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
 
 // stage_rows against the block kernels one at a time: a stem convolution, a 5x5 block and a block
 // with a shortcut; the output, its pooling and the side branch's z, for bands of rows shorter than
-// the halo they need, and odd heights.
+// the halo they need, walked top down and bottom up, by two threads at once, and odd heights.
 TEST_F(SeededTest, StageKernelMatchesTheBlocksOneAtATime) {
     namespace pk = pidinet_kernels;
     torch::NoGradGuard no_grad;
@@ -260,8 +261,17 @@ TEST_F(SeededTest, StageKernelMatchesTheBlocksOneAtATime) {
             std::vector<float> side_scratch(static_cast<size_t>(w * (pk::padded(40) + 32)));
             k->side_reduce_rows(side, 0, h, side_scratch.data());
 
-            const std::vector<std::vector<int64_t>> splits = {{0, h}, {0, 2, 4, 6, h}, {0, 4, h}};
-            for (const auto& cuts : splits) {
+            // Segments of rows, each walked from its top (+1) or its bottom (-1) by one thread; and
+            // the whole map by two threads at once from its two ends, meeting wherever they do.
+            struct Walk {
+                std::vector<int64_t> cuts;
+                std::vector<int> directions;
+                bool concurrent = false;
+            };
+            const std::vector<Walk> walks = {{{0, h}, {1}},          {{0, h}, {-1}},
+                                             {{0, 2, 4, 6, h}, {1, -1, 1, -1}}, {{0, 4, h}, {-1, 1}},
+                                             {{0, h}, {1, -1}, true}};
+            for (const auto& walk : walks) {
                 auto out = torch::full({h, w, 40}, 1e9);
                 auto pooled = torch::full({h / 2, w / 2, 40}, 1e9);
                 auto z = torch::zeros({pk::kSideWidth, rows, stride});
@@ -274,13 +284,25 @@ TEST_F(SeededTest, StageKernelMatchesTheBlocksOneAtATime) {
                 args.side = &side;
                 args.pooled = pooled.data_ptr<float>();
                 args.out = out.data_ptr<float>();
-                std::vector<float> scratch(static_cast<size_t>(pk::stage_scratch(args).total));
-                for (size_t i = 0; i + 1 < cuts.size(); ++i) {
-                    const int64_t r0 = std::min(h, cuts[i]), r1 = i + 2 == cuts.size() ? h : std::min(h, cuts[i + 1]);
-                    if (r0 < r1) k->stage_rows(args, r0, r1, scratch.data());
+                const auto need = static_cast<size_t>(pk::stage_scratch(args).total);
+                if (walk.concurrent) {
+                    pk::StageRows all{h << 32};
+                    std::vector<float> s0(need), s1(need);
+                    std::thread down([&] { k->stage_rows(args, &all, true, s0.data()); });
+                    k->stage_rows(args, &all, false, s1.data());
+                    down.join();
+                } else {
+                    std::vector<float> scratch(need);
+                    for (size_t i = 0; i + 1 < walk.cuts.size(); ++i) {
+                        const int64_t r0 = std::min(h, walk.cuts[i]);
+                        const int64_t r1 = i + 2 == walk.cuts.size() ? h : std::min(h, walk.cuts[i + 1]);
+                        pk::StageRows segment{(r1 << 32) | r0};
+                        k->stage_rows(args, &segment, walk.directions[i] > 0, scratch.data());
+                    }
                 }
                 const std::string what = std::string(k->isa) + " height " + std::to_string(h) + ", " +
-                                         std::to_string(cuts.size() - 1) + " bands";
+                                         std::to_string(walk.cuts.size() - 1) + " segments" +
+                                         (walk.concurrent ? ", two threads" : "");
                 EXPECT_LT((out - t).abs().max().item<double>(), 1e-4) << what;
                 if (h >= 2) EXPECT_LT((pooled - pooled_ref).abs().max().item<double>(), 1e-4) << what;
                 EXPECT_LT((z - z_ref).abs().max().item<double>(), 1e-4) << what;

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 
 namespace ganvas {
 namespace nn = torch::nn;
@@ -20,6 +22,29 @@ namespace {
 
 constexpr int64_t kWidth = 60;  // C of table5_pidinet
 constexpr int64_t kDil = 24;    // CDCM width
+
+// Scratch floats starting on a cache line. The kernels load and store whole vectors of their
+// scratch rows; from a std::vector (16-byte aligned) most of those straddle two lines, and a split
+// access costs about twice an aligned one.
+class LineAlignedFloats {
+public:
+    float* get(int64_t n) {
+        if (n > size_) {
+            const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
+            data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+            if (!data_) throw std::bad_alloc();
+            size_ = n;
+        }
+        return data_.get();
+    }
+
+private:
+    struct Free {
+        void operator()(float* p) const { std::free(p); }
+    };
+    std::unique_ptr<float, Free> data_;
+    int64_t size_ = 0;
+};
 
 nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t pad = 0, bool bias = true, int64_t groups = 1,
                 int64_t dilation = 1) {
@@ -223,13 +248,14 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
     const float* src = x.data_ptr<float>();
     float* dst = out.data_ptr<float>();
     at::parallel_for(0, n * h, 1, [&](int64_t begin, int64_t end) {
-        std::vector<float> scratch(static_cast<size_t>(w * pidinet_kernels::padded(c)));
+        LineAlignedFloats scratch;
+        float* rows = scratch.get(w * pidinet_kernels::padded(c));
         auto a = args;
         for (int64_t i = begin; i < end; ++i) {
             const int64_t b = i / h, row = i % h;
             a.x = src + b * h * w * c;
             a.out = dst + b * h * w * out_c;
-            kernels_->block_rows(a, row, row + 1, scratch.data());
+            kernels_->block_rows(a, row, row + 1, rows);
         }
     });
     return out;
@@ -431,9 +457,10 @@ void PiDiNetImpl::side_passes(SideBuffers& buf, int64_t b) const {
     const int64_t chunk = args.winograd ? pidinet_kernels::kSideBand : 4;  // Winograd pairs rows within a call
 #pragma omp parallel num_threads(threads)
     {
-        std::vector<float> scratch(static_cast<size_t>(pidinet_kernels::side_dilated_scratch(chunk)));
+        LineAlignedFloats buffer;
+        float* scratch = buffer.get(pidinet_kernels::side_dilated_scratch(chunk));
 #pragma omp for schedule(dynamic)
-        for (int64_t r = 0; r < h; r += chunk) kernels_->side_dilated_rows(args, r, std::min(h, r + chunk), scratch.data());
+        for (int64_t r = 0; r < h; r += chunk) kernels_->side_dilated_rows(args, r, std::min(h, r + chunk), scratch);
 #pragma omp for schedule(dynamic)
         for (int64_t r = 0; r < h; r += chunk) kernels_->side_gate_rows(args, r, std::min(h, r + chunk));
     }
@@ -452,8 +479,8 @@ torch::Tensor PiDiNetImpl::side_logit_fused(size_t i, const torch::Tensor& input
     for (int64_t b = 0; b < n; ++b) {
         buf.args.f = f.data_ptr<float>() + b * h * w * c;
         at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
-            std::vector<float> scratch(static_cast<size_t>(w * (pidinet_kernels::padded(c) + 32)));
-            kernels_->side_reduce_rows(buf.args, begin, end, scratch.data());
+            LineAlignedFloats scratch;
+            kernels_->side_reduce_rows(buf.args, begin, end, scratch.get(w * (pidinet_kernels::padded(c) + 32)));
         });
         side_passes(buf, b);
     }
@@ -480,7 +507,7 @@ std::vector<torch::Tensor> PiDiNetImpl::side_logits_streamed(const torch::Tensor
             w /= 2;
         }
     }
-    const int bands = std::max(1, at::get_num_threads());
+    const int threads = std::max(1, at::get_num_threads());
     for (int64_t b = 0; b < n; ++b) {
         for (size_t s = 0; s < 4; ++s) {
             const int64_t sh = sides[s].args.height, sw = sides[s].args.width;
@@ -507,17 +534,21 @@ std::vector<torch::Tensor> PiDiNetImpl::side_logits_streamed(const torch::Tensor
             const int64_t need = pk::stage_scratch(args).total;
             {
                 RECORD_FUNCTION("ganvas::pidinet_stage", std::vector<c10::IValue>());
-                // Bands of even rows, one per thread; each recomputes the few rows its blocks share
-                // with the next band.
-                const int64_t rows_per_band = (sh / bands + 1) / 2 * 2;
-                at::parallel_for(0, bands, 1, [&](int64_t begin, int64_t end) {
-                    thread_local std::vector<float> scratch;
-                    if (static_cast<int64_t>(scratch.size()) < need) scratch.resize(static_cast<size_t>(need));
-                    for (int64_t band = begin; band < end; ++band) {
-                        const int64_t r0 = std::min(sh, band * rows_per_band);
-                        const int64_t r1 = band == bands - 1 ? sh : std::min(sh, r0 + rows_per_band);
-                        if (r0 < r1) kernels_->stage_rows(args, r0, r1, scratch.data());
-                    }
+                // Segments of even rows, each walked by two threads from its two ends (StageRows);
+                // one segment for two threads.
+                const int segments = (threads + 1) / 2;
+                std::vector<pk::StageRows> rows(static_cast<size_t>(segments));
+                for (int j = 0; j < segments; ++j) {
+                    // Rows in proportion to the segment's threads (the last has one when odd).
+                    const int64_t begin = j == 0 ? 0 : std::min(sh, sh * 2 * j / threads / 2 * 2);
+                    const int64_t end = j + 1 == segments ? sh : std::min(sh, sh * 2 * (j + 1) / threads / 2 * 2);
+                    rows[static_cast<size_t>(j)].word = (end << 32) | begin;
+                }
+                at::parallel_for(0, threads, 1, [&](int64_t begin, int64_t end) {
+                    thread_local LineAlignedFloats scratch;
+                    float* buffer = scratch.get(need);
+                    for (int64_t t = begin; t < end; ++t)
+                        kernels_->stage_rows(args, &rows[static_cast<size_t>(t / 2)], t % 2 == 0, buffer);
                 });
             }
             side_passes(sides[s], b);

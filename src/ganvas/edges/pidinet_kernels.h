@@ -115,6 +115,16 @@ struct StageScratch {
 };
 StageScratch stage_scratch(const StageArgs& args);
 
+// The rows of a stage, or of one segment of it, that no thread has claimed yet: [top, bottom),
+// packed as bottom << 32 | top in one word that the threads working on it update by
+// compare-and-swap. Two threads share a segment, one walking down from its top and the other up from
+// its bottom, each claiming rows as it goes: on a machine whose cores run at different speeds (a
+// laptop's performance and efficiency cores, or a virtual machine's shared ones) they meet wherever
+// their speeds put them, where a fixed split would leave the faster one waiting.
+struct StageRows {
+    int64_t word = 0;
+};
+
 struct Kernels {
     const char* isa;
     // Output rows [row_begin, row_end); scratch holds width * padded(in_channels) floats, 64-byte aligned.
@@ -130,11 +140,12 @@ struct Kernels {
     void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
     // g for rows [row_begin, row_end); needs t complete.
     void (*side_gate_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end);
-    // The stage's output rows [row_begin, row_end) into its consumers; each block also produces the
-    // rows the band's later blocks need from it (recomputed by the neighbouring band). row_begin is
-    // even when args.pooled is set, and so is row_end unless it is the height. scratch:
-    // stage_scratch(args).total floats.
-    void (*stage_rows)(const StageArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
+    // The stage's output rows into its consumers, claimed from `rows` (top down when from_top, else
+    // bottom up) until none are left; each block also makes the rows past the walk's first row that
+    // later blocks need (made again by whoever walks the rows there). The rows' top, and their bottom
+    // unless it is the height, are even when args.pooled is set. scratch: stage_scratch(args).total
+    // floats.
+    void (*stage_rows)(const StageArgs& args, StageRows* rows, bool from_top, float* scratch);
 };
 
 const Kernels* avx512_kernels();  // nullptr when not compiled in
