@@ -451,18 +451,25 @@ void PiDiNetImpl::side_passes(SideBuffers& buf, int64_t b) const {
     const int64_t h = args.height, hw = h * args.width;
     args.s = buf.s.data_ptr<float>() + b * hw;
     args.g = buf.g.data_ptr<float>() + b * hw;
-    // Rows handed out a few at a time rather than in one block per thread: on a shared machine one
-    // core often runs slower than the other, and a static split leaves the faster one waiting.
+    // Work handed out in small pieces rather than in one block per thread: on a shared machine one
+    // core often runs slower than the other, and a static split leaves the faster one waiting. The
+    // dilated convolutions go in bands of rows (Winograd pairs rows within a band) times blocks of
+    // columns, so even a short map has a few pieces per thread.
     const int threads = at::get_num_threads();
-    const int64_t chunk = args.winograd ? pidinet_kernels::kSideBand : 4;  // Winograd pairs rows within a call
+    const int64_t band = args.winograd ? pidinet_kernels::kSideBand : 4, columns = kernels_->side_columns;
+    const int64_t bands = (h + band - 1) / band, column_blocks = (args.width + columns - 1) / columns;
+    constexpr int64_t kGateRows = 8;
 #pragma omp parallel num_threads(threads)
     {
         LineAlignedFloats buffer;
-        float* scratch = buffer.get(pidinet_kernels::side_dilated_scratch(chunk));
+        float* scratch = buffer.get(pidinet_kernels::side_dilated_scratch(band));
 #pragma omp for schedule(dynamic)
-        for (int64_t r = 0; r < h; r += chunk) kernels_->side_dilated_rows(args, r, std::min(h, r + chunk), scratch);
+        for (int64_t piece = 0; piece < bands * column_blocks; ++piece) {
+            const int64_t r = piece / column_blocks * band, x = piece % column_blocks * columns;
+            kernels_->side_dilated_rows(args, r, std::min(h, r + band), x, std::min(args.width, x + columns), scratch);
+        }
 #pragma omp for schedule(dynamic)
-        for (int64_t r = 0; r < h; r += chunk) kernels_->side_gate_rows(args, r, std::min(h, r + chunk));
+        for (int64_t r = 0; r < h; r += kGateRows) kernels_->side_gate_rows(args, r, std::min(h, r + kGateRows));
     }
 }
 

@@ -127,6 +127,7 @@ struct StageRows {
 
 struct Kernels {
     const char* isa;
+    int64_t side_columns;  // side_dilated_rows' block of pixel columns (its register tile's width)
     // Output rows [row_begin, row_end); scratch holds width * padded(in_channels) floats, 64-byte aligned.
     void (*block_rows)(const BlockArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
     // 2x2 max-pool, stride 2, floor: x [height, width, channels] -> out rows [row_begin, row_end)
@@ -136,8 +137,10 @@ struct Kernels {
     // z for rows [row_begin, row_end), with the row's left and right zero borders (not the top and
     // bottom border rows: the caller zeroes those). scratch: width * padded(channels) + width * 32 floats.
     void (*side_reduce_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
-    // s and t for rows [row_begin, row_end); needs z complete. scratch: side_dilated_scratch(rows).
-    void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, float* scratch);
+    // s and t for rows [row_begin, row_end) and pixel columns [x_begin, x_end): x_begin a multiple of
+    // side_columns, x_end one too or the width. Needs z complete. scratch: side_dilated_scratch(rows).
+    void (*side_dilated_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end, int64_t x_begin,
+                              int64_t x_end, float* scratch);
     // g for rows [row_begin, row_end); needs t complete.
     void (*side_gate_rows)(const SideArgs& args, int64_t row_begin, int64_t row_end);
     // The stage's output rows into its consumers, claimed from `rows` (top down when from_top, else

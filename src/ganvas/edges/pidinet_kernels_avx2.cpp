@@ -33,7 +33,7 @@ inline Vec relu(Vec a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
 
 #include "ganvas/edges/pidinet_kernels_impl.inc"
 
-const Kernels kernels = {"avx2", &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
+const Kernels kernels = {"avx2", kSideVec * kLanes, &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
                          &side_gate_rows, &stage_rows};
 
 }  // namespace avx2_impl

@@ -27,7 +27,7 @@ inline Vec relu(Vec a) { return _mm512_maskz_max_ps(0xFFFF, a, _mm512_setzero_ps
 
 #include "ganvas/edges/pidinet_kernels_impl.inc"
 
-const Kernels kernels = {"avx512", &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
+const Kernels kernels = {"avx512", kSideVec * kLanes, &block_rows, &max_pool_rows, &side_reduce_rows, &side_dilated_rows,
                          &side_gate_rows, &stage_rows};
 
 }  // namespace avx512_impl
