@@ -156,15 +156,22 @@ TEST_F(SeededTest, FusedPdcBlockKernelsMatchLibTorchOps) {
     for (const auto& c : cases) {
         PdcBlock block(c.in, c.out, c.type, c.down);
         auto x = torch::randn({c.n, c.in, c.h, c.w});
-        block->prepare_fused(nullptr);
-        const auto reference = block->forward(x);
-        for (const auto* k : sets) {
-            block->prepare_fused(k);
-            for (auto input : {x, x.contiguous(torch::MemoryFormat::ChannelsLast)}) {
-                const auto fused = block->forward(input);
-                ASSERT_EQ(fused.sizes(), reference.sizes()) << k->isa;
-                EXPECT_LT((fused - reference).abs().max().item<double>(), 1e-4)
-                    << k->isa << " " << c.in << "->" << c.out << " " << c.h << "x" << c.w;
+        // A radial-difference block twice: with a dense random 5x5 kernel, and with the kernel a
+        // checkpoint's 3x3 weights become (nine taps zero, which the kernels leave out).
+        const bool radial = c.type == PdcType::Rd;
+        for (int variant = 0; variant < (radial ? 2 : 1); ++variant) {
+            if (variant == 1) block->conv1->weight.set_data(convert_pdc(torch::randn({c.in, 1, 3, 3}), PdcType::Rd).first);
+            block->prepare_fused(nullptr);
+            const auto reference = block->forward(x);
+            for (const auto* k : sets) {
+                block->prepare_fused(k);
+                for (auto input : {x, x.contiguous(torch::MemoryFormat::ChannelsLast)}) {
+                    const auto fused = block->forward(input);
+                    ASSERT_EQ(fused.sizes(), reference.sizes()) << k->isa;
+                    EXPECT_LT((fused - reference).abs().max().item<double>(), 1e-4)
+                        << k->isa << " " << c.in << "->" << c.out << " " << c.h << "x" << c.w
+                        << (variant == 1 ? ", radial taps" : "");
+                }
             }
         }
         // Autograd keeps LibTorch's ops (the kernels have no backward).
@@ -192,7 +199,7 @@ TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
             net->winograd_sides = winograd;
             for (bool streamed : {false, true}) {
                 net->stream_stages = streamed;
-                for (int t : {1, 2, 3}) {  // the streamed stages run one band of rows per thread
+                for (int t : {1, 2, 3}) {  // streamed: two threads walk a segment from its two ends
                     at::set_num_threads(t);
                     const std::string what = std::string(k->isa) + (streamed ? " streamed, " : " block by block, ") +
                                              (winograd ? "Winograd, " : "tap by tap, ") + std::to_string(t) + " threads";

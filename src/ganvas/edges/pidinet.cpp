@@ -201,6 +201,10 @@ void PdcBlockImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
     const int64_t in = conv1->options.in_channels(), out = conv2->options.out_channels();
     const int64_t taps = conv1->weight.size(2) * conv1->weight.size(3);
     packed_depthwise_ = pad_columns(packable(conv1->weight).reshape({in, taps}).t());  // [taps][in]
+    zero_taps_ = 0;
+    for (int64_t t = 0; t < taps && t < 32; ++t) {
+        if (!packed_depthwise_[t].any().item<bool>()) zero_taps_ |= 1u << t;
+    }
     packed_pointwise_ = pad_columns(packable(conv2->weight).reshape({out, in}).t());   // [in][out]
     if (downsample) {
         packed_shortcut_ = pad_columns(packable(shortcut->weight).reshape({out, in}).t());
@@ -217,6 +221,7 @@ pidinet_kernels::BlockArgs PdcBlockImpl::fused_args(int64_t height, int64_t widt
     args.out_channels = conv2->options.out_channels();
     args.depthwise = packed_depthwise_.data_ptr<float>();
     args.kernel_size = static_cast<int>(conv1->weight.size(2));
+    args.zero_taps = zero_taps_;
     args.pointwise = packed_pointwise_.data_ptr<float>();
     if (downsample) {
         args.shortcut = packed_shortcut_.data_ptr<float>();

@@ -45,6 +45,7 @@ private:
     torch::Tensor forward_fused(const torch::Tensor& x);
     const pidinet_kernels::Kernels* kernels_ = nullptr;
     torch::Tensor packed_depthwise_, packed_pointwise_, packed_shortcut_, packed_bias_;
+    uint32_t zero_taps_ = 0;  // depthwise taps whose weights are all zero (BlockArgs::zero_taps)
 };
 TORCH_MODULE(PdcBlock);
 

@@ -20,6 +20,12 @@ namespace ganvas::pidinet_kernels {
 constexpr int64_t kPad = 16;
 constexpr int64_t padded(int64_t c) { return (c + kPad - 1) / kPad * kPad; }
 
+// The nine taps of a 5x5 window that a radial-difference PDC (PdcType::Rd) leaves at zero: its
+// eight weights go to the outer ring at distance 2 and, negated, to the inner ring; the positions
+// between them and the centre stay zero (pidinet.cpp, convert_pdc).
+constexpr uint32_t kRadialZeros = (1u << 1) | (1u << 3) | (1u << 5) | (1u << 9) | (1u << 12) | (1u << 15) |
+                                  (1u << 19) | (1u << 21) | (1u << 23);
+
 struct BlockArgs {
     const float* x = nullptr;  // [height, width, in_channels], already pooled for a downsampling block
     int64_t height = 0, width = 0, in_channels = 0, out_channels = 0;
@@ -29,6 +35,9 @@ struct BlockArgs {
     const float* shortcut = nullptr;   // [in][padded(out)] or nullptr for the identity shortcut
     const float* bias = nullptr;       // [padded(out)], with shortcut only
     float* out = nullptr;              // [height, width, out_channels]
+    // Taps whose depthwise weights are zero for every channel (bit i * kernel_size + j); the kernels
+    // leave out those of kRadialZeros.
+    uint32_t zero_taps = 0;
     // When set, the block is a plain kernel_size^2 convolution without bias (PiDiNet's first layer):
     // out = conv(x) with dense [kernel_size^2 * in][padded(out)], rows tap-major then channel;
     // depthwise, pointwise and shortcut are not used. Only stage_rows runs it.
