@@ -189,7 +189,7 @@ TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
     auto x = torch::randn({2, 3, 29, 41});  // batch 2; stage 4 is 3x5, so every upsampling is real
     net->prepare_fused(nullptr);
     const auto reference = net->forward(x);
-    // 97 rows: stage 1's side pass runs Winograd in two whole bands of 44 rows and one of 9.
+    // 97 rows: stage 1's side pass runs Winograd in a whole band of kSideBand = 90 rows and one of 7.
     auto tall = torch::randn({1, 3, 97, 70});
     const auto tall_reference = net->forward(tall);
     const int threads = at::get_num_threads();
