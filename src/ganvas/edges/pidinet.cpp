@@ -550,12 +550,9 @@ std::vector<torch::Tensor> PiDiNetImpl::side_logits_streamed(const torch::Tensor
                 // one segment for two threads.
                 const int segments = (threads + 1) / 2;
                 std::vector<pk::StageRows> rows(static_cast<size_t>(segments));
-                for (int j = 0; j < segments; ++j) {
-                    // Rows in proportion to the segment's threads (the last has one when odd).
-                    const int64_t begin = j == 0 ? 0 : std::min(sh, sh * 2 * j / threads / 2 * 2);
-                    const int64_t end = j + 1 == segments ? sh : std::min(sh, sh * 2 * (j + 1) / threads / 2 * 2);
-                    rows[static_cast<size_t>(j)].word = (end << 32) | begin;
-                }
+                // Rows in proportion to the segment's threads (the last has one when odd), cut at even rows.
+                const auto cut = [&](int j) { return j == segments ? sh : sh * 2 * j / threads / 2 * 2; };
+                for (int j = 0; j < segments; ++j) rows[static_cast<size_t>(j)].word = (cut(j + 1) << 32) | cut(j);
                 at::parallel_for(0, threads, 1, [&](int64_t begin, int64_t end) {
                     thread_local LineAlignedFloats scratch;
                     float* buffer = scratch.get(need);
