@@ -189,20 +189,24 @@ TEST_F(SeededTest, PiDiNetWithFusedKernelsMatchesLibTorchOps) {
     auto x = torch::randn({2, 3, 29, 41});  // batch 2; stage 4 is 3x5, so every upsampling is real
     net->prepare_fused(nullptr);
     const auto reference = net->forward(x);
-    // 97 rows: stage 1's side pass runs Winograd in a whole band of kSideBand = 90 rows and one of 7.
+    // 97 rows: stage 1's side pass runs Winograd in a whole band of kSideBand = 90 rows (F(4, 3),
+    // F(2, 3) and direct rows for the dilations) and one of 7 (direct only).
     auto tall = torch::randn({1, 3, 97, 70});
     const auto tall_reference = net->forward(tall);
     const int threads = at::get_num_threads();
     for (const auto* k : cpu_kernel_sets()) {
         net->prepare_fused(k);
-        for (bool winograd : {false, true}) {
-            net->winograd_sides = winograd;
+        for (int winograd : {0, 2, 4}) {
+            net->winograd_outputs = winograd;
             for (bool streamed : {false, true}) {
                 net->stream_stages = streamed;
                 for (int t : {1, 2, 3}) {  // streamed: two threads walk a segment from its two ends
                     at::set_num_threads(t);
-                    const std::string what = std::string(k->isa) + (streamed ? " streamed, " : " block by block, ") +
-                                             (winograd ? "Winograd, " : "tap by tap, ") + std::to_string(t) + " threads";
+                    const std::string what = std::string(k->isa) +
+                                             (streamed ? " streamed, " : " block by block, ") +
+                                             (winograd ? "Winograd F(" + std::to_string(winograd) + ", 3), "
+                                                       : std::string("tap by tap, ")) +
+                                             std::to_string(t) + " threads";
                     EXPECT_LT((net->forward(x) - reference).abs().max().item<double>(), 1e-5) << what;
                     if (t == 2) EXPECT_LT((net->forward(tall) - tall_reference).abs().max().item<double>(), 1e-5) << what;
                 }

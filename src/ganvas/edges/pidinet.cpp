@@ -171,11 +171,19 @@ torch::Tensor pad_columns(const torch::Tensor& m) {
 }
 
 // A default that benchmarks can turn off: true unless the variable `name` is "0". Read when a
-// PiDiNet is constructed. GANVAS_PIDINET_STAGES (streamed stages, pidinet_kernels.h StageArgs)
-// and GANVAS_PIDINET_WINOGRAD (Winograd side passes, SideArgs::winograd).
+// PiDiNet is constructed: GANVAS_PIDINET_STAGES (streamed stages, pidinet_kernels.h StageArgs).
 bool on_unless_zero(const char* name) {
     const char* env = std::getenv(name);
     return !env || std::strcmp(env, "0") != 0;
+}
+
+// GANVAS_PIDINET_WINOGRAD: "0" tap by tap, "2" F(2, 3) only, else F(4, 3) and F(2, 3)
+// (PiDiNetImpl::winograd_outputs).
+int winograd_outputs_from_env() {
+    const char* env = std::getenv("GANVAS_PIDINET_WINOGRAD");
+    if (env && std::strcmp(env, "0") == 0) return 0;
+    if (env && std::strcmp(env, "2") == 0) return 2;
+    return 4;
 }
 
 // Whether a fused kernel set applies to `x`: set, CPU float input, outside autograd (no backward).
@@ -267,7 +275,7 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
 }
 
 PiDiNetImpl::PiDiNetImpl()
-    : stream_stages(on_unless_zero("GANVAS_PIDINET_STAGES")), winograd_sides(on_unless_zero("GANVAS_PIDINET_WINOGRAD")) {
+    : stream_stages(on_unless_zero("GANVAS_PIDINET_STAGES")), winograd_outputs(winograd_outputs_from_env()) {
     init_block = register_module("init_block", conv(3, kWidth, 3, 1, false));
     for (const auto& s : block_specs()) blocks.push_back(register_module(s.name, PdcBlock(s.in, s.out, s.type, s.downsample)));
     dilations = register_module("dilations", nn::ModuleList());
@@ -443,10 +451,11 @@ PiDiNetImpl::SideBuffers PiDiNetImpl::side_buffers(size_t i, int64_t n, int64_t 
     args.t = buf.t.data_ptr<float>();
     args.t_stride = t_stride;
     args.gate = pack.gate.data_ptr<float>();
-    if (winograd_sides) {
+    if (winograd_outputs > 0) {
         args.winograd = pack.winograd.data_ptr<float>();
         args.direct = pack.direct.data_ptr<float>();
     }
+    if (winograd_outputs == 4) args.winograd4 = pack.winograd4.data_ptr<float>();
     return buf;
 }
 
@@ -599,15 +608,25 @@ void PiDiNetImpl::prepare_fused(const pidinet_kernels::Kernels* kernels) {
             }
             pack.dilated[k].copy_(tap.t());
         }
-        // Per dilation: the transformed kernels of each column of taps, and all 9 taps as they are.
-        pack.winograd = torch::empty({4, 4, 3, d, d});  // [dilation][k][column][in][out]
-        pack.direct = torch::empty({4, 9, d, d});       // [dilation][tap][in][out]
+        // Per dilation: the F(2, 3) and F(4, 3) transforms of each column of taps (SideArgs::winograd,
+        // winograd4; computed in double), and all 9 taps as they are.
+        pack.winograd = torch::empty({4, 4, 3, d, d});   // [dilation][k][column][in][out]
+        pack.winograd4 = torch::empty({4, 6, 3, d, d});  // [dilation][k][column][in][out]
+        pack.direct = torch::empty({4, 9, d, d});        // [dilation][tap][in][out]
         for (int b = 0; b < 4; ++b) {
             const auto w = packable(cdcm->branches[b]->weight);  // [out][in][3][3]
             for (int j = 0; j < 3; ++j) {
-                const auto g0 = w.select(3, j).select(2, 0), g1 = w.select(3, j).select(2, 1), g2 = w.select(3, j).select(2, 2);
-                const torch::Tensor transformed[4] = {g0, (g0 + g1 + g2) * 0.5, (g0 - g1 + g2) * 0.5, g2};
-                for (int k = 0; k < 4; ++k) pack.winograd[b][k][j].copy_(transformed[k].t());
+                const auto column = w.select(3, j).to(torch::kDouble);
+                const auto g0 = column.select(2, 0), g1 = column.select(2, 1), g2 = column.select(2, 2);
+                const torch::Tensor f2[4] = {g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2};
+                const torch::Tensor f4[6] = {g0 / 4,
+                                             -(g0 + g1 + g2) / 6,
+                                             -(g0 - g1 + g2) / 6,
+                                             (g0 + 2 * g1 + 4 * g2) / 24,
+                                             (g0 - 2 * g1 + 4 * g2) / 24,
+                                             g2};
+                for (int k = 0; k < 4; ++k) pack.winograd[b][k][j].copy_(f2[k].t());
+                for (int k = 0; k < 6; ++k) pack.winograd4[b][k][j].copy_(f4[k].t());
             }
             for (int t = 0; t < 9; ++t) pack.direct[b][t].copy_(w.select(3, t % 3).select(2, t / 3).t());
         }

@@ -68,9 +68,10 @@ public:
     // On the fused path, stream whole stages through the stage kernel (true unless
     // GANVAS_PIDINET_STAGES=0) or run block by block.
     bool stream_stages;
-    // On the fused path, run the side branches' dilated convolutions as Winograd F(2, 3) down the
-    // columns (true unless GANVAS_PIDINET_WINOGRAD=0) or tap by tap.
-    bool winograd_sides;
+    // On the fused path, how the side branches' dilated convolutions run: 4, Winograd F(4, 3) down
+    // the columns where rows group by fours and F(2, 3) where they pair (the default); 2, F(2, 3)
+    // only; 0, tap by tap. GANVAS_PIDINET_WINOGRAD=0 or 2 sets it at construction.
+    int winograd_outputs;
 
     torch::nn::Conv2d init_block{nullptr};
     std::vector<PdcBlock> blocks;  // block1_1 ... block4_4
@@ -88,7 +89,8 @@ private:
     // never stored whole), the side branches from the z it leaves.
     std::vector<torch::Tensor> side_logits_streamed(const torch::Tensor& x);
     struct SidePack {  // SideArgs' weights
-        torch::Tensor reduce, reduce_bias, dilated, winograd, direct, attention, attention_bias, map, gate;
+        torch::Tensor reduce, reduce_bias, dilated, winograd, winograd4, direct, attention, attention_bias,
+            map, gate;
     };
     struct SideBuffers {  // side branch i on n images of h x w: SideArgs with its buffers
         torch::Tensor s, g, t, z;

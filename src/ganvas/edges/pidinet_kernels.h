@@ -71,23 +71,27 @@ struct SideArgs {
     int64_t t_stride = 0;  // >= side_t_stride(width)
     const float* gate = nullptr;  // [4][3][3]
     float* g = nullptr;           // [height][width]
-    // When set, side_dilated_rows runs Winograd F(2, 3) down the columns of each dilation
-    // (pidinet_kernels_impl.inc, side_winograd_rows), pairing rows within the range it is given:
-    // call it with bands of kSideBand rows. winograd: [4 dilations][4][3 columns][24 in][24 out],
-    // the transformed kernels (g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2) of each column of taps;
-    // direct: [4 dilations][9 taps, row-major][24 in][24 out] for the rows left unpaired.
+    // When set, side_dilated_rows runs Winograd down the columns of each dilation
+    // (pidinet_kernels_impl.inc, side_winograd_rows), grouping rows within the range it is given:
+    // call it with bands of kSideBand rows. winograd: F(2, 3)'s kernels, [4 dilations][4][3 columns]
+    // [24 in][24 out], the transforms (g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2) of each column of taps;
+    // winograd4 (optional): F(4, 3)'s, [4 dilations][6][3 columns][24 in][24 out], (g0/4,
+    // -(g0+g1+g2)/6, -(g0-g1+g2)/6, (g0+2g1+4g2)/24, (g0-2g1+4g2)/24, g2); direct: [4 dilations]
+    // [9 taps, row-major][24 in][24 out] for the rows left over.
     const float* winograd = nullptr;
+    const float* winograd4 = nullptr;
     const float* direct = nullptr;
 };
 
-// Rows per call of side_dilated_rows on the Winograd path: every dilation pairs its rows within
-// whole blocks of 2d rows from the band's start, and the rest of the band runs directly (9 products a
-// row instead of 6). 90 rows leave 8 of 360 to run directly (rows divide into blocks of 10, 14, 18
-// and 22 as 90, 84, 90 and 88); at 481x321, 56 of stage 1's 1284 row-dilations against 140 in bands
-// of 44.
+// Rows per call of side_dilated_rows on the Winograd path: every dilation d groups its rows from the
+// band's start in blocks of 4d (F(4, 3)), then 2d (F(2, 3)), and the rest run directly (9 products a
+// row instead of 4.5 or 6). 90 rows leave 8 of 360 to run directly (d = 5: 4 x 20 + 10; 7: 3 x 28,
+// 6 left; 9: 2 x 36 + 18; 11: 2 x 44, 2 left); at 481x321, 56 of stage 1's 1284 row-dilations.
 constexpr int64_t kSideBand = 90;
 // Scratch floats side_dilated_rows needs for `rows` rows.
-constexpr int64_t side_dilated_scratch(int64_t rows) { return kSideWidth * 64 * rows + 4 * kSideWidth * 96 + 1024; }
+constexpr int64_t side_dilated_scratch(int64_t rows) {
+    return kSideWidth * 64 * rows + 6 * kSideWidth * 96 + 1024;
+}
 
 constexpr int64_t side_t_stride(int64_t width) { return (width + 2 + 15) / 16 * 16 + 16; }
 
