@@ -269,7 +269,7 @@ TEST_F(SeededTest, StageKernelMatchesTheBlocksOneAtATime) {
             auto z_ref = torch::zeros({pk::kSideWidth, rows, stride});
             side.z = z_ref.data_ptr<float>();
             side.f = t.data_ptr<float>();
-            std::vector<float> side_scratch(static_cast<size_t>(w * (pk::padded(40) + 32)));
+            std::vector<float> side_scratch(static_cast<size_t>(pk::side_reduce_scratch(40)));
             k->side_reduce_rows(side, 0, h, side_scratch.data());
 
             // Segments of rows, each walked from its top (+1) or its bottom (-1) by one thread; and

@@ -501,7 +501,8 @@ torch::Tensor PiDiNetImpl::side_logit_fused(size_t i, const torch::Tensor& input
         buf.args.f = f.data_ptr<float>() + b * h * w * c;
         at::parallel_for(0, h, 1, [&](int64_t begin, int64_t end) {
             LineAlignedFloats scratch;
-            kernels_->side_reduce_rows(buf.args, begin, end, scratch.get(w * (pidinet_kernels::padded(c) + 32)));
+            kernels_->side_reduce_rows(buf.args, begin, end,
+                                       scratch.get(pidinet_kernels::side_reduce_scratch(c)));
         });
         side_passes(buf, b);
     }
@@ -658,7 +659,7 @@ StageScratch stage_scratch(const StageArgs& args) {
     }
     layout.depthwise = take(W * widest);
     const int64_t last = args.blocks[args.n_blocks - 1].out_channels;
-    layout.side = take(W * (padded(last) + 32));
+    layout.side = take(side_reduce_scratch(last));
     return layout;
 }
 

@@ -88,6 +88,9 @@ struct SideArgs {
 // row instead of 4.5 or 6). 90 rows leave 8 of 360 to run directly (d = 5: 4 x 20 + 10; 7: 3 x 28,
 // 6 left; 9: 2 x 36 + 18; 11: 2 x 44, 2 left); at 481x321, 56 of stage 1's 1284 row-dilations.
 constexpr int64_t kSideBand = 90;
+// Scratch floats side_reduce_rows needs for a stage output of `channels` channels (a chunk of at
+// most 64 pixels, transposed).
+constexpr int64_t side_reduce_scratch(int64_t channels) { return padded(channels) * 64; }
 // Scratch floats side_dilated_rows needs for `rows` rows.
 constexpr int64_t side_dilated_scratch(int64_t rows) {
     return kSideWidth * 64 * rows + 6 * kSideWidth * 96 + 1024;
