@@ -13,6 +13,7 @@
 #include "ganvas/models/pix2pix/pix2pix_model.h"
 #include "ganvas/nn/adam.h"
 #include "ganvas/nn/conv_transpose.h"
+#include "ganvas/nn/small_conv.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -237,6 +238,50 @@ TEST_F(SeededTest, OnednnTransposedConvolutionMatchesTheReference) {
                 << "gradient " << i;
         }
     }
+}
+
+// The small-map kernels against LibTorch's convolutions, forward and both gradients: batch 1 and
+// 2, pixel counts that fill whole tiles (64, 16, 4, 1) and ones that leave tails (6, 15), wide
+// weight matrices (1024 x 8192, padded leading dimension, several column blocks per thread) and
+// narrow ones (80 columns: a short last block), and a transposed 3x3 with output padding.
+TEST_F(SeededTest, SmallMapConvolutionsMatchLibTorch) {
+    if (!small_conv_enabled()) GTEST_SKIP() << "needs AVX-512 (GANVAS_SMALL_CONV unset)";
+    struct Case {
+        bool transposed;
+        int64_t n, cin, cout, h, w, k, s, p, op;
+    };
+    const std::vector<Case> cases = {
+        {false, 1, 512, 512, 16, 16, 4, 2, 1, 0},  {false, 1, 64, 48, 2, 2, 4, 2, 1, 0},
+        {false, 2, 32, 40, 8, 6, 4, 2, 1, 0},      {false, 1, 5, 7, 5, 7, 4, 2, 1, 0},
+        {false, 1, 16, 24, 5, 9, 3, 1, 1, 0},     {true, 1, 1024, 512, 8, 8, 4, 2, 1, 0},
+        {true, 1, 1024, 512, 2, 2, 4, 2, 1, 0},    {true, 1, 512, 512, 1, 1, 4, 2, 1, 0},
+        {true, 2, 24, 5, 3, 5, 4, 2, 1, 0},        {true, 1, 16, 32, 3, 5, 3, 2, 1, 1},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE((c.transposed ? "transposed " : "conv ") + std::to_string(c.cin) + "->" + std::to_string(c.cout) +
+                     " on " + std::to_string(c.n) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w));
+        auto x = torch::randn({c.n, c.cin, c.h, c.w}, torch::requires_grad());
+        auto w = (torch::randn(c.transposed ? std::vector<int64_t>{c.cin, c.cout, c.k, c.k}
+                                            : std::vector<int64_t>{c.cout, c.cin, c.k, c.k}) * 0.05)
+                     .requires_grad_(true);
+        ASSERT_TRUE(small_conv_fits(x, w, c.transposed, c.s, c.p, c.op));
+        auto ref = c.transposed ? torch::conv_transpose2d(x, w, {}, c.s, c.p, c.op) : torch::conv2d(x, w, {}, c.s, c.p);
+        auto got = c.transposed ? small_conv_transpose2d(x, w, c.s, c.p, c.op) : small_conv2d(x, w, c.s, c.p);
+        ASSERT_EQ(got.sizes(), ref.sizes());
+        auto gy = torch::randn_like(ref);
+        auto want = torch::autograd::grad({ref}, {x, w}, {gy});
+        auto have = torch::autograd::grad({got}, {x, w}, {gy});
+        EXPECT_LT((got - ref).abs().max().item<double>(), 1e-5 * (1 + ref.abs().max().item<double>()));
+        for (int i = 0; i < 2; ++i) {
+            EXPECT_LT((have[i] - want[i]).abs().max().item<double>(), 1e-5 * (1 + want[i].abs().max().item<double>()))
+                << (i == 0 ? "input gradient" : "weight gradient");
+        }
+    }
+    // Too many pixels, or an unsupported shape, is declined (the caller then runs LibTorch's op).
+    EXPECT_FALSE(small_conv_fits(torch::zeros({1, 64, 32, 32}), torch::zeros({64, 64, 4, 4}), false, 2, 1, 0));
+    EXPECT_FALSE(small_conv_fits(torch::zeros({1, 64, 16, 16}), torch::zeros({64, 64, 4, 4}), true, 2, 1, 0));
+    EXPECT_FALSE(small_conv_fits(torch::zeros({1, 5, 4, 4}), torch::zeros({8, 5, 3, 3}), false, 1, 1, 0));
+    EXPECT_FALSE(small_conv_fits(torch::zeros({1, 16, 4, 4}, torch::kDouble), torch::zeros({8, 16, 4, 4}), false, 2, 1, 0));
 }
 
 TEST_F(SeededTest, FusedAdamFollowsTorchAdam) {

@@ -1,5 +1,7 @@
 #include "ganvas/nn/conv_transpose.h"
 
+#include "ganvas/nn/small_conv.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -54,6 +56,10 @@ public:
 
 torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                int64_t stride, int64_t padding, int64_t output_padding, ConvTransposePath path) {
+    if (path == ConvTransposePath::Auto && small_conv_fits(x, weight, true, stride, padding, output_padding)) {
+        auto y = small_conv_transpose2d(x, weight, stride, padding, output_padding);
+        return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+    }
     bool onednn = path == ConvTransposePath::Onednn;
     if (path == ConvTransposePath::Auto) {
         onednn = x.device().is_cpu() && x.scalar_type() == torch::kFloat && at::globalContext().userEnabledMkldnn() &&

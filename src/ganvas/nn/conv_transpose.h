@@ -15,7 +15,8 @@ namespace ganvas {
 enum class ConvTransposePath {
     Reference,  // torch::conv_transpose2d
     Onednn,     // through oneDNN's convolution backward-data
-    Auto,       // Onednn on CPU when the input map has at least kOnednnMinPixels pixels
+    Auto,       // small_conv_transpose2d where it fits (small_conv.h), else Onednn on CPU when the
+                // input map has at least kOnednnMinPixels pixels, else Reference
 };
 
 inline constexpr int64_t kOnednnMinPixels = 16 * 16;

@@ -43,7 +43,7 @@ UnetLevelImpl::UnetLevelImpl(int64_t outer_nc, int64_t inner_nc, int64_t input_n
                              NormKind norm, bool dropout, ConvTransposePath path)
     : outermost_(role == Role::Outermost) {
     const bool bias = conv_bias(norm);
-    auto down = conv(input_nc, inner_nc, 4, 2, 1, bias);
+    auto down = FastConv2d(Conv2dSpec{input_nc, inner_nc, 4, 2, 1, bias}, path == ConvTransposePath::Auto);
     auto up = [&](int64_t in, bool with_bias) {
         return FastConvTranspose2d(ConvTranspose2dSpec{in, outer_nc, 4, 2, 1, 0, with_bias}, path);
     };
@@ -195,6 +195,7 @@ void init_weights(nn::Module& net, const std::string& type, double gain) {
         torch::Tensor* weight = nullptr;
         torch::Tensor* bias = nullptr;
         if (auto* c = m->as<nn::Conv2d>()) weight = &c->weight, bias = &c->bias;
+        else if (auto* f = m->as<FastConv2d>()) weight = &f->weight, bias = &f->bias;
         else if (auto* t = m->as<FastConvTranspose2d>()) weight = &t->weight, bias = &t->bias;
         else if (auto* l = m->as<nn::Linear>()) weight = &l->weight, bias = &l->bias;
         if (weight) {

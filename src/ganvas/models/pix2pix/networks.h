@@ -4,6 +4,7 @@
 // model.<i>..., PixelDiscriminator -> net.<i>...
 #pragma once
 #include "ganvas/nn/conv_transpose.h"
+#include "ganvas/nn/small_conv.h"
 
 #include <torch/nn.h>
 

@@ -1,0 +1,224 @@
+#include "ganvas/nn/small_conv.h"
+
+#include "ganvas/core/runtime.h"
+#include "ganvas/nn/small_conv_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+namespace ganvas {
+namespace {
+
+namespace k = small_conv_kernels;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Columns are handed to threads in whole 64-byte lines.
+constexpr int64_t kVector = 16;
+
+void parallel_columns(int64_t cols, const std::function<void(int64_t, int64_t)>& fn) {
+    at::parallel_for(0, cols / kVector, 1, [&](int64_t b, int64_t e) { fn(b * kVector, e * kVector); });
+}
+
+// [C, N * HW] from [N, C, H, W]: the pixels of every image side by side (a view when N is 1).
+torch::Tensor channels_by_pixels(const torch::Tensor& t) {
+    return t.transpose(0, 1).contiguous().view({t.size(1), -1});
+}
+
+// [N, C, H, W] from [C, N * H * W].
+torch::Tensor images_from(const torch::Tensor& m, int64_t n, int64_t h, int64_t w) {
+    return m.view({m.size(0), n, h, w}).transpose(0, 1).contiguous();
+}
+
+k::Window window(const torch::Tensor& input, int64_t kernel, int64_t stride, int64_t padding, int64_t out_h,
+                 int64_t out_w) {
+    return k::Window{input.size(0), input.size(1), input.size(2), input.size(3), kernel, stride, padding, out_h, out_w};
+}
+
+torch::Tensor unfolded(const k::Window& g, const torch::Tensor& input) {
+    const int64_t ld = k::ld_for(g.cols());
+    auto colT = torch::empty({g.pixels(), ld}, input.options());
+    const float* x = input.data_ptr<float>();
+    float* c = colT.data_ptr<float>();
+    at::parallel_for(0, g.pixels(), 1, [&](int64_t b, int64_t e) { k::unfold(g, x, c, ld, b, e); });
+    return colT;
+}
+
+torch::Tensor folded(const k::Window& g, const torch::Tensor& colT, const torch::TensorOptions& options) {
+    auto out = torch::empty({g.batch, g.channels, g.height, g.width}, options);
+    const float* c = colT.data_ptr<float>();
+    float* o = out.data_ptr<float>();
+    at::parallel_for(0, g.channels, 1, [&](int64_t b, int64_t e) { k::fold(g, c, colT.size(1), o, b, e); });
+    return out;
+}
+
+// b [rows, pixels], w [rows, cols] -> [pixels, ld] with out[p][s] = sum_r b[r][p] w[r][s].
+torch::Tensor sum_rows_scaled(const torch::Tensor& b, const torch::Tensor& w2) {
+    const int64_t rows = w2.size(0), cols = w2.size(1), pixels = b.size(1), ld = k::ld_for(cols);
+    auto out = torch::empty({pixels, ld}, b.options());
+    const float *bp = b.data_ptr<float>(), *wp = w2.data_ptr<float>();
+    float* op = out.data_ptr<float>();
+    parallel_columns(cols, [&](int64_t s0, int64_t s1) {
+        k::sum_rows_scaled(bp, pixels, wp, rows, cols, pixels, op, ld, s0, s1);
+    });
+    return out;
+}
+
+// w [rows, cols], colT [pixels, ld] -> [rows, pixels].
+torch::Tensor row_dots(const torch::Tensor& w2, const torch::Tensor& colT) {
+    const int64_t rows = w2.size(0), cols = w2.size(1), pixels = colT.size(0);
+    auto out = torch::empty({rows, pixels}, colT.options());
+    const float *wp = w2.data_ptr<float>(), *cp = colT.data_ptr<float>();
+    float* op = out.data_ptr<float>();
+    at::parallel_for(0, rows, 1, [&](int64_t r0, int64_t r1) {
+        k::row_dots(wp, cols, cp, colT.size(1), pixels, op, r0, r1);
+    });
+    return out;
+}
+
+// a [rows, pixels], colT [pixels, ld] -> out (a [rows, cols] tensor's storage).
+void outer_sum(const torch::Tensor& a, const torch::Tensor& colT, torch::Tensor& out) {
+    const int64_t rows = a.size(0), pixels = a.size(1), cols = out.numel() / rows;
+    const float *ap = a.data_ptr<float>(), *cp = colT.data_ptr<float>();
+    float* op = out.data_ptr<float>();
+    at::parallel_for(0, rows, 1, [&](int64_t r0, int64_t r1) {
+        k::outer_sum(ap, pixels, cp, colT.size(1), cols, op, r0, r1);
+    });
+}
+
+class SmallConv : public torch::autograd::Function<SmallConv> {
+public:
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                                 int64_t stride, int64_t padding) {
+        auto xc = x.contiguous();
+        auto w = weight.contiguous();
+        const int64_t kernel = w.size(2);
+        const int64_t out_h = (x.size(2) + 2 * padding - kernel) / stride + 1;
+        const int64_t out_w = (x.size(3) + 2 * padding - kernel) / stride + 1;
+        const auto g = window(xc, kernel, stride, padding, out_h, out_w);
+        auto colT = unfolded(g, xc);
+        auto y = images_from(row_dots(w.view({w.size(0), -1}), colT), g.batch, out_h, out_w);
+        ctx->save_for_backward({colT, w});
+        ctx->saved_data["shape"] = std::vector<int64_t>{g.batch, g.channels, g.height, g.width, out_h, out_w};
+        ctx->saved_data["stride"] = stride;
+        ctx->saved_data["padding"] = padding;
+        return y;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& colT = saved[0];
+        const auto& w = saved[1];
+        const auto s = ctx->saved_data["shape"].toIntVector();
+        const k::Window g{s[0], s[1], s[2], s[3], w.size(2), ctx->saved_data["stride"].toInt(),
+                          ctx->saved_data["padding"].toInt(), s[4], s[5]};
+        const auto gy = channels_by_pixels(grads[0]);  // [O, pixels]
+        torch::Tensor gx, gw;
+        if (ctx->needs_input_grad(0)) gx = folded(g, sum_rows_scaled(gy, w.view({w.size(0), -1})), gy.options());
+        if (ctx->needs_input_grad(1)) {
+            gw = torch::empty_like(w);
+            outer_sum(gy, colT, gw);
+        }
+        return {gx, gw, torch::Tensor(), torch::Tensor()};
+    }
+};
+
+class SmallConvTranspose : public torch::autograd::Function<SmallConvTranspose> {
+public:
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                                 int64_t stride, int64_t padding, int64_t output_padding) {
+        auto w = weight.contiguous();
+        const int64_t kernel = w.size(2);
+        const int64_t out_h = (x.size(2) - 1) * stride - 2 * padding + kernel + output_padding;
+        const int64_t out_w = (x.size(3) - 1) * stride - 2 * padding + kernel + output_padding;
+        // The convolution this is the input-gradient of: input y [N, O, out_h, out_w], output x's size.
+        const k::Window g{x.size(0), w.size(1), out_h, out_w, kernel, stride, padding, x.size(2), x.size(3)};
+        auto xm = channels_by_pixels(x);  // [I, pixels]
+        auto y = folded(g, sum_rows_scaled(xm, w.view({w.size(0), -1})), x.options());
+        ctx->save_for_backward({xm, w});
+        ctx->saved_data["shape"] = std::vector<int64_t>{g.batch, g.channels, g.height, g.width, g.out_h, g.out_w};
+        ctx->saved_data["stride"] = stride;
+        ctx->saved_data["padding"] = padding;
+        return y;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& xm = saved[0];
+        const auto& w = saved[1];
+        const auto s = ctx->saved_data["shape"].toIntVector();
+        const k::Window g{s[0], s[1], s[2], s[3], w.size(2), ctx->saved_data["stride"].toInt(),
+                          ctx->saved_data["padding"].toInt(), s[4], s[5]};
+        auto colT = unfolded(g, grads[0].contiguous());
+        torch::Tensor gx, gw;
+        if (ctx->needs_input_grad(0)) gx = images_from(row_dots(w.view({w.size(0), -1}), colT), g.batch, g.out_h, g.out_w);
+        if (ctx->needs_input_grad(1)) {
+            gw = torch::empty_like(w);
+            outer_sum(xm, colT, gw);
+        }
+        return {gx, gw, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
+};
+
+}  // namespace
+
+bool small_conv_enabled() {
+    static const bool avx512 = cpu_has("avx512f");
+    if (!avx512) return false;
+    const char* env = std::getenv("GANVAS_SMALL_CONV");
+    return !(env && !std::strcmp(env, "0"));
+}
+
+bool small_conv_fits(const torch::Tensor& x, const torch::Tensor& weight, bool transposed, int64_t stride,
+                     int64_t padding, int64_t output_padding) {
+    if (!small_conv_enabled() || x.dim() != 4 || weight.dim() != 4 || !x.device().is_cpu() ||
+        !weight.device().is_cpu() || x.scalar_type() != torch::kFloat || weight.scalar_type() != torch::kFloat ||
+        weight.size(2) != weight.size(3) || stride < 1 || padding < 0 || output_padding < 0) {
+        return false;
+    }
+    const int64_t kernel = weight.size(2);
+    if (transposed) {
+        // Columns of the weight matrix [I, O*k*k] are handed out in vectors of 16.
+        return x.size(1) == weight.size(0) && weight.size(1) * kernel * kernel % kVector == 0 &&
+               x.size(0) * x.size(2) * x.size(3) <= kSmallConvMaxPixels;
+    }
+    const int64_t out_h = (x.size(2) + 2 * padding - kernel) / stride + 1;
+    const int64_t out_w = (x.size(3) + 2 * padding - kernel) / stride + 1;
+    return output_padding == 0 && x.size(1) == weight.size(1) && weight.size(1) * kernel * kernel % kVector == 0 &&
+           out_h > 0 && out_w > 0 && x.size(0) * out_h * out_w <= kSmallConvMaxPixels;
+}
+
+torch::Tensor small_conv2d(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding) {
+    return SmallConv::apply(x, weight, stride, padding);
+}
+
+torch::Tensor small_conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride,
+                                     int64_t padding, int64_t output_padding) {
+    return SmallConvTranspose::apply(x, weight, stride, padding, output_padding);
+}
+
+FastConv2dImpl::FastConv2dImpl(Conv2dSpec spec, bool small_maps) : spec_(spec), small_maps_(small_maps) {
+    weight = register_parameter("weight", torch::empty({spec.out_channels, spec.in_channels, spec.kernel, spec.kernel}));
+    // torch::nn::Conv2d's default: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), ...).
+    torch::NoGradGuard no_grad;
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    if (spec.bias) {
+        const double bound = 1.0 / std::sqrt(static_cast<double>(spec.in_channels * spec.kernel * spec.kernel));
+        bias = register_parameter("bias", torch::empty({spec.out_channels}).uniform_(-bound, bound));
+    }
+}
+
+torch::Tensor FastConv2dImpl::forward(const torch::Tensor& x) {
+    if (small_maps_ && small_conv_fits(x, weight, false, spec_.stride, spec_.padding, 0)) {
+        auto y = small_conv2d(x, weight, spec_.stride, spec_.padding);
+        return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+    }
+    return torch::conv2d(x, weight, bias, spec_.stride, spec_.padding);
+}
+
+}  // namespace ganvas
