@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--reference-transpose")) options.transpose_kernel = "reference", label += "-reftconv";
         else if (!std::strcmp(argv[i], "--onednn-transpose")) options.transpose_kernel = "onednn", label += "-onednntconv";
         else if (!std::strcmp(argv[i], "--stock-adam")) options.fused_adam = false, label += "-stockadam";
+        else if (!std::strcmp(argv[i], "--no-small-conv")) ::setenv("GANVAS_SMALL_CONV", "0", 1), label += "-nosmallconv";
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;

@@ -10,6 +10,7 @@
 #include "bench_util.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/adam.h"
+#include "ganvas/nn/small_conv.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -82,7 +83,16 @@ Timing time_layer(const Layer& l, const std::string& kernel, int reps) {
     w = w.contiguous(fmt);
     const int64_t s = l.stride;
     Timing t;
-    if (l.transposed && kernel == "onednn-backward-data") {
+    if (kernel == "small-maps") {  // ganvas's own kernels (small_conv.h), through their autograd function
+        torch::AutoGradMode grad_mode(true);
+        x.requires_grad_(true), w.requires_grad_(true);
+        auto run = [&] { return l.transposed ? ganvas::small_conv_transpose2d(x, w, s, 1, 0) : ganvas::small_conv2d(x, w, s, 1); };
+        auto y = run();
+        auto gy = torch::randn_like(y);
+        t.fwd = median_ms([&] { run(); }, reps);
+        t.bwd_data = median_ms([&] { torch::autograd::grad({y}, {x}, {gy}, true); }, reps);
+        t.bwd_weight = median_ms([&] { torch::autograd::grad({y}, {w}, {gy}, true); }, reps);
+    } else if (l.transposed && kernel == "onednn-backward-data") {
         auto y_shape = torch::empty({1, l.cout, l.h * 2, l.h * 2});
         auto gy = torch::randn({1, l.cout, l.h * 2, l.h * 2});
         t.fwd = median_ms([&] { at::convolution_backward(x, y_shape, w, c10::nullopt, {2, 2}, {1, 1}, {1, 1}, false, {0, 0}, 1, {true, false, false}); }, reps);
@@ -117,6 +127,10 @@ int main(int argc, char** argv) {
     for (const auto& l : pix2pix_layers()) {
         std::vector<std::string> kernels{"onednn", "onednn-cl", "im2col-gemm"};
         if (l.transposed) kernels.push_back("onednn-backward-data");
+        const auto probe_x = torch::empty({1, l.cin, l.h, l.h});
+        const auto probe_w = l.transposed ? torch::empty({l.cin, l.cout, 4, 4}) : torch::empty({l.cout, l.cin, 4, 4});
+        const bool small = l.name.rfind("G.", 0) == 0 && ganvas::small_conv_fits(probe_x, probe_w, l.transposed, l.stride, 1, 0);
+        if (small) kernels.push_back("small-maps");
         nlohmann::json row = {{"layer", l.name}, {"cin", l.cin}, {"cout", l.cout}, {"h", l.h}};
         double best_f = 1e9, best_d = 1e9, best_w = 1e9;
         for (const auto& k : kernels) {
@@ -125,10 +139,12 @@ int main(int argc, char** argv) {
             best_f = std::min(best_f, t.fwd), best_d = std::min(best_d, t.bwd_data), best_w = std::min(best_w, t.bwd_weight);
             const double step_ms = l.fwd * t.fwd + l.bwd_data * t.bwd_data + l.bwd_weight * t.bwd_weight;
             if (k == "onednn") onednn_total += step_ms;
-            // What ganvas runs today: oneDNN (NCHW) convolutions; transposed ones through
-            // backward-data from 16x16 inputs up, LibTorch's GEMM path below.
-            const bool chosen = l.transposed ? (l.h * l.h >= 256 ? k == "onednn-backward-data" : k == "im2col-gemm")
-                                             : k == "onednn";
+            // What ganvas runs today: its small-map kernels on the U-Net's innermost levels, else
+            // oneDNN (NCHW) convolutions; transposed ones through backward-data from 16x16 inputs
+            // up, LibTorch's GEMM path below.
+            const bool chosen = small                ? k == "small-maps"
+                                : l.transposed       ? (l.h * l.h >= 256 ? k == "onednn-backward-data" : k == "im2col-gemm")
+                                                     : k == "onednn";
             if (chosen) chosen_total += step_ms;
         }
         const double best = l.fwd * best_f + l.bwd_data * best_d + l.bwd_weight * best_w;

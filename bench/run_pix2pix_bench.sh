@@ -13,10 +13,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 # Both sides use the BLAS kernel ganvas picks on this CPU (the machine presets a slower one).
 export OPENBLAS_CORETYPE=${GANVAS_OPENBLAS_CORETYPE:-SkylakeX}
+# What `ganvas train` sets for itself (apps/ganvas/main.cpp): large blocks stay in the heap instead of
+# being mapped and unmapped every step. Both sides run with it.
+export MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000
 out=$(mktemp)
 for r in $(seq 1 "$rounds"); do
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --channels-last >> "$out"
+    "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --no-small-conv >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --stock-adam >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --reference-transpose >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --reference-transpose --stock-adam >> "$out"

@@ -188,24 +188,28 @@ void row_dots(const float* w, int64_t cols, const float* colT, int64_t ldc, int6
     }
 }
 
+namespace {
+
+// One column tile of V vectors for rows [begin, end): RT rows at a time, then one by one. The
+// tile's colT (pixels x V vectors) stays in L1 while every row's products are summed over it.
+template <int RT, int V>
+void outer_columns(const float* a, int64_t pixels, const float* colT, int64_t ldc, int64_t cols, float* out,
+                   int64_t begin, int64_t end, int64_t s) {
+    int64_t r = begin;
+    for (; r + RT <= end; r += RT) outer_tile<RT, V>(a, pixels, colT, ldc, cols, out, r, s);
+    for (; r < end; ++r) outer_tile<1, V>(a, pixels, colT, ldc, cols, out, r, s);
+}
+
+}  // namespace
+
 void outer_sum(const float* a, int64_t pixels, const float* colT, int64_t ldc, int64_t cols, float* out,
                int64_t begin, int64_t end) {
-    constexpr int RT = 4, V = 4;
-    const int64_t block = 1024;  // colT's block: pixels x 4 KB
-    for (int64_t s0 = 0; s0 < cols; s0 += block) {
-        const int64_t s1 = std::min(cols, s0 + block);
-        int64_t r = begin;
-        for (; r + RT <= end; r += RT) {
-            int64_t s = s0;
-            for (; s + V * kLanes <= s1; s += V * kLanes) outer_tile<RT, V>(a, pixels, colT, ldc, cols, out, r, s);
-            for (; s < s1; s += kLanes) outer_tile<RT, 1>(a, pixels, colT, ldc, cols, out, r, s);
-        }
-        for (; r < end; ++r) {
-            int64_t s = s0;
-            for (; s + V * kLanes <= s1; s += V * kLanes) outer_tile<1, V>(a, pixels, colT, ldc, cols, out, r, s);
-            for (; s < s1; s += kLanes) outer_tile<1, 1>(a, pixels, colT, ldc, cols, out, r, s);
-        }
-    }
+    // 6 rows x 4 vectors: each colT vector feeds 6 products, each broadcast 4; the tile's colT is
+    // 16 KB at 64 pixels (kSmallConvMaxPixels), so it stays in L1 while the rows go by.
+    constexpr int64_t kWidth = 4 * kLanes;
+    int64_t s = 0;
+    for (; s + kWidth <= cols; s += kWidth) outer_columns<6, 4>(a, pixels, colT, ldc, cols, out, begin, end, s);
+    for (; s < cols; s += kLanes) outer_columns<6, 1>(a, pixels, colT, ldc, cols, out, begin, end, s);
     _mm_sfence();
 }
 
