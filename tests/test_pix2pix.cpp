@@ -277,6 +277,16 @@ TEST_F(SeededTest, SmallMapConvolutionsMatchLibTorch) {
                 << (i == 0 ? "input gradient" : "weight gradient");
         }
     }
+    // The modules route small maps here and add their bias outside; larger maps go to LibTorch.
+    FastConv2d down(Conv2dSpec{32, 16, 4, 2, 1, true});
+    FastConvTranspose2d up(ConvTranspose2dSpec{16, 8, 4, 2, 1, 0, true});
+    for (int64_t side : {4, 32}) {
+        auto x = torch::randn({1, 32, side, side});
+        auto y = down->forward(x);
+        EXPECT_LT((y - torch::conv2d(x, down->weight, down->bias, 2, 1)).abs().max().item<double>(), 1e-5);
+        auto z = up->forward(y);
+        EXPECT_LT((z - torch::conv_transpose2d(y, up->weight, up->bias, 2, 1)).abs().max().item<double>(), 1e-5);
+    }
     // Too many pixels, or an unsupported shape, is declined (the caller then runs LibTorch's op).
     EXPECT_FALSE(small_conv_fits(torch::zeros({1, 64, 32, 32}), torch::zeros({64, 64, 4, 4}), false, 2, 1, 0));
     EXPECT_FALSE(small_conv_fits(torch::zeros({1, 64, 16, 16}), torch::zeros({64, 64, 4, 4}), true, 2, 1, 0));
