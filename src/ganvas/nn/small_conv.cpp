@@ -35,9 +35,15 @@ torch::Tensor images_from(const torch::Tensor& m, int64_t n, int64_t h, int64_t 
     return m.view({m.size(0), n, h, w}).transpose(0, 1).contiguous();
 }
 
-k::Window window(const torch::Tensor& input, int64_t kernel, int64_t stride, int64_t padding, int64_t out_h,
-                 int64_t out_w) {
-    return k::Window{input.size(0), input.size(1), input.size(2), input.size(3), kernel, stride, padding, out_h, out_w};
+// A window's geometry through an autograd context, from forward to backward.
+void save_window(AutogradContext* ctx, const k::Window& g) {
+    ctx->saved_data["window"] = std::vector<int64_t>{g.batch,  g.channels, g.height, g.width, g.kernel,
+                                                     g.stride, g.pad,      g.out_h,  g.out_w};
+}
+
+k::Window saved_window(AutogradContext* ctx) {
+    const auto v = ctx->saved_data["window"].toIntVector();
+    return k::Window{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
 }
 
 torch::Tensor unfolded(const k::Window& g, const torch::Tensor& input) {
@@ -100,13 +106,11 @@ public:
         const int64_t kernel = w.size(2);
         const int64_t out_h = (x.size(2) + 2 * padding - kernel) / stride + 1;
         const int64_t out_w = (x.size(3) + 2 * padding - kernel) / stride + 1;
-        const auto g = window(xc, kernel, stride, padding, out_h, out_w);
+        const k::Window g{xc.size(0), xc.size(1), xc.size(2), xc.size(3), kernel, stride, padding, out_h, out_w};
         auto colT = unfolded(g, xc);
         auto y = images_from(row_dots(w.view({w.size(0), -1}), colT), g.batch, out_h, out_w);
         ctx->save_for_backward({colT, w});
-        ctx->saved_data["shape"] = std::vector<int64_t>{g.batch, g.channels, g.height, g.width, out_h, out_w};
-        ctx->saved_data["stride"] = stride;
-        ctx->saved_data["padding"] = padding;
+        save_window(ctx, g);
         return y;
     }
 
@@ -114,9 +118,7 @@ public:
         const auto saved = ctx->get_saved_variables();
         const auto& colT = saved[0];
         const auto& w = saved[1];
-        const auto s = ctx->saved_data["shape"].toIntVector();
-        const k::Window g{s[0], s[1], s[2], s[3], w.size(2), ctx->saved_data["stride"].toInt(),
-                          ctx->saved_data["padding"].toInt(), s[4], s[5]};
+        const auto g = saved_window(ctx);
         const auto gy = channels_by_pixels(grads[0]);  // [O, pixels]
         torch::Tensor gx, gw;
         if (ctx->needs_input_grad(0)) gx = folded(g, sum_rows_scaled(gy, w.view({w.size(0), -1})), gy.options());
@@ -141,9 +143,7 @@ public:
         auto xm = channels_by_pixels(x);  // [I, pixels]
         auto y = folded(g, sum_rows_scaled(xm, w.view({w.size(0), -1})), x.options());
         ctx->save_for_backward({xm, w});
-        ctx->saved_data["shape"] = std::vector<int64_t>{g.batch, g.channels, g.height, g.width, g.out_h, g.out_w};
-        ctx->saved_data["stride"] = stride;
-        ctx->saved_data["padding"] = padding;
+        save_window(ctx, g);
         return y;
     }
 
@@ -151,9 +151,7 @@ public:
         const auto saved = ctx->get_saved_variables();
         const auto& xm = saved[0];
         const auto& w = saved[1];
-        const auto s = ctx->saved_data["shape"].toIntVector();
-        const k::Window g{s[0], s[1], s[2], s[3], w.size(2), ctx->saved_data["stride"].toInt(),
-                          ctx->saved_data["padding"].toInt(), s[4], s[5]};
+        const auto g = saved_window(ctx);
         auto colT = unfolded(g, grads[0].contiguous());
         torch::Tensor gx, gw;
         if (ctx->needs_input_grad(0)) gx = images_from(row_dots(w.view({w.size(0), -1}), colT), g.batch, g.out_h, g.out_w);
