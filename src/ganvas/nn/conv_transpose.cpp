@@ -73,17 +73,21 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
     return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
 }
 
+void init_conv_parameters(torch::Tensor& weight, torch::Tensor& bias) {
+    torch::NoGradGuard no_grad;
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+    if (bias.defined()) {
+        const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size(1) * weight.size(2) * weight.size(3)));
+        bias.uniform_(-bound, bound);
+    }
+}
+
 FastConvTranspose2dImpl::FastConvTranspose2dImpl(ConvTranspose2dSpec spec, ConvTransposePath path)
     : spec_(spec), path_(path) {
     weight = register_parameter("weight",
                                 torch::empty({spec.in_channels, spec.out_channels, spec.kernel, spec.kernel}));
-    // torch::nn::ConvTranspose2d's default: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), ...).
-    torch::NoGradGuard no_grad;
-    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-    if (spec.bias) {
-        const double bound = 1.0 / std::sqrt(static_cast<double>(spec.out_channels * spec.kernel * spec.kernel));
-        bias = register_parameter("bias", torch::empty({spec.out_channels}).uniform_(-bound, bound));
-    }
+    if (spec.bias) bias = register_parameter("bias", torch::empty({spec.out_channels}));
+    init_conv_parameters(weight, bias);
 }
 
 torch::Tensor FastConvTranspose2dImpl::forward(const torch::Tensor& x) {

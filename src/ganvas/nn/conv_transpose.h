@@ -26,6 +26,11 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
                                int64_t stride, int64_t padding, int64_t output_padding,
                                ConvTransposePath path = ConvTransposePath::Auto);
 
+// torch::nn's default initialisation of a (transposed) convolution's parameters, in place:
+// kaiming_uniform(a = sqrt(5)) for the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for a defined
+// bias, with LibTorch's fan_in: weight.size(1) * k * k.
+void init_conv_parameters(torch::Tensor& weight, torch::Tensor& bias);
+
 struct ConvTranspose2dSpec {
     int64_t in_channels = 0, out_channels = 0, kernel = 4, stride = 2, padding = 1, output_padding = 0;
     bool bias = true;

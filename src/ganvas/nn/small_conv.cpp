@@ -1,12 +1,12 @@
 #include "ganvas/nn/small_conv.h"
 
 #include "ganvas/core/runtime.h"
+#include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/small_conv_kernels.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -202,13 +202,8 @@ torch::Tensor small_conv_transpose2d(const torch::Tensor& x, const torch::Tensor
 
 FastConv2dImpl::FastConv2dImpl(Conv2dSpec spec, bool small_maps) : spec_(spec), small_maps_(small_maps) {
     weight = register_parameter("weight", torch::empty({spec.out_channels, spec.in_channels, spec.kernel, spec.kernel}));
-    // torch::nn::Conv2d's default: kaiming_uniform(a = sqrt(5)), bias U(-1/sqrt(fan_in), ...).
-    torch::NoGradGuard no_grad;
-    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
-    if (spec.bias) {
-        const double bound = 1.0 / std::sqrt(static_cast<double>(spec.in_channels * spec.kernel * spec.kernel));
-        bias = register_parameter("bias", torch::empty({spec.out_channels}).uniform_(-bound, bound));
-    }
+    if (spec.bias) bias = register_parameter("bias", torch::empty({spec.out_channels}));
+    init_conv_parameters(weight, bias);
 }
 
 torch::Tensor FastConv2dImpl::forward(const torch::Tensor& x) {
