@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config ccache
-    libtorch-dev libgloo-dev libopenblas0-pthread
+    libtorch-dev libgloo-dev libdnnl-dev libopenblas0-pthread
     libopencv-dev libopencv-contrib-dev
     libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
     libgtest-dev libgmock-dev libbenchmark-dev

@@ -14,6 +14,7 @@
 #include "ganvas/nn/adam.h"
 #include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/small_conv.h"
+#include "ganvas/nn/winograd_conv.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -169,11 +170,11 @@ TEST_F(SeededTest, ResnetAndPixelNetworksHaveTheirShapes) {
 TEST_F(SeededTest, InitTypesSetTheReferenceStatistics) {
     NLayerDiscriminator d(6, 64, 3, NormKind::Batch);
     init_weights(*d, "normal", 0.02);
-    auto w = d->model[2]->as<torch::nn::Conv2d>()->weight;
+    auto w = d->model[2]->as<FastConv2d>()->weight;
     EXPECT_NEAR(w.std().item<double>(), 0.02, 0.001);
     EXPECT_NEAR(d->model[3]->as<torch::nn::BatchNorm2d>()->weight.mean().item<double>(), 1.0, 0.01);
     init_weights(*d, "orthogonal", 1.0);
-    auto m = d->model[2]->as<torch::nn::Conv2d>()->weight.reshape({128, -1});
+    auto m = d->model[2]->as<FastConv2d>()->weight.reshape({128, -1});
     EXPECT_LT((m.mm(m.t()) - torch::eye(128)).abs().max().item<double>(), 1e-4);
     EXPECT_THROW(init_weights(*d, "uniform", 0.02), UsageError);
 }
@@ -292,6 +293,65 @@ TEST_F(SeededTest, SmallMapConvolutionsMatchLibTorch) {
     EXPECT_FALSE(small_conv_fits(torch::zeros({1, 64, 16, 16}), torch::zeros({64, 64, 4, 4}), true, 2, 1, 0));
     EXPECT_FALSE(small_conv_fits(torch::zeros({1, 5, 4, 4}), torch::zeros({8, 5, 3, 3}), false, 1, 1, 0));
     EXPECT_FALSE(small_conv_fits(torch::zeros({1, 16, 4, 4}, torch::kDouble), torch::zeros({8, 16, 4, 4}), false, 2, 1, 0));
+}
+
+TEST_F(SeededTest, WinogradConvolutionsMatchLibTorch) {
+    if (!winograd_enabled()) GTEST_SKIP() << "needs AVX-512 (GANVAS_WINOGRAD unset)";
+    struct Case {
+        int64_t n, cin, cout, h, w, p;
+    };
+    // The PatchGAN's layer; a batch of 2 with channel counts off the 16-lane grid; 20-22 tiles per
+    // row (two lane groups whose tiles overlap); paddings 0 and 3; a tile count of 16 (no tail).
+    const std::vector<Case> cases = {
+        {1, 256, 512, 32, 32, 1}, {2, 40, 33, 13, 17, 1}, {1, 32, 48, 60, 66, 1},
+        {1, 36, 32, 20, 15, 0},   {1, 32, 32, 9, 9, 3},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(std::to_string(c.cin) + "->" + std::to_string(c.cout) + " on " + std::to_string(c.n) + "x" +
+                     std::to_string(c.h) + "x" + std::to_string(c.w) + " pad " + std::to_string(c.p));
+        auto x = torch::randn({c.n, c.cin, c.h, c.w}, torch::requires_grad());
+        auto w = (torch::randn({c.cout, c.cin, 4, 4}) * 0.05).requires_grad_(true);
+        ASSERT_TRUE(winograd_fits(x, w, 1, c.p));
+        // The reference in double precision: float32 Winograd rounds ~30x coarser than a direct sum.
+        auto xd = x.detach().to(torch::kDouble).requires_grad_(true);
+        auto wd = w.detach().to(torch::kDouble).requires_grad_(true);
+        auto ref = torch::conv2d(xd, wd, {}, 1, c.p);
+        auto got = winograd_conv2d(x, w, c.p);
+        ASSERT_EQ(got.sizes(), ref.sizes());
+        auto gy = torch::randn(ref.sizes());
+        auto want = torch::autograd::grad({ref}, {xd, wd}, {gy.to(torch::kDouble)});
+        auto have = torch::autograd::grad({got}, {x, w}, {gy});
+        auto close = [](const torch::Tensor& a, const torch::Tensor& b) {
+            return (a.to(torch::kDouble) - b).abs().max().item<double>() / b.abs().max().item<double>();
+        };
+        EXPECT_LT(close(got, ref), 5e-5);
+        EXPECT_LT(close(have[0], want[0]), 5e-5) << "input gradient";
+        EXPECT_LT(close(have[1], want[1]), 5e-5) << "weight gradient";
+    }
+    // A gradient of the gradient (WGAN-GP's penalty) follows LibTorch's ops to the weight.
+    auto x = torch::randn({1, 32, 14, 14}, torch::requires_grad());
+    auto w = (torch::randn({32, 32, 4, 4}) * 0.05).requires_grad_(true);
+    auto penalty = [&](const torch::Tensor& y) {
+        auto gx = torch::autograd::grad({y.pow(2).sum()}, {x}, {}, true, true)[0];
+        return torch::autograd::grad({gx.pow(2).sum()}, {w})[0];
+    };
+    auto want = penalty(torch::conv2d(x, w, {}, 1, 1));
+    EXPECT_LT((penalty(winograd_conv2d(x, w, 1)) - want).abs().max().item<double>(), 1e-4 * want.abs().max().item<double>());
+    // The PatchGAN routes its stride-1 256 -> 512 layer here (Winograd's rounding tells it apart).
+    NLayerDiscriminator d(6, 64, 3, NormKind::Batch);
+    auto* conv4 = d->model->ptr(8)->as<FastConv2d>();
+    ASSERT_NE(conv4, nullptr);
+    ASSERT_EQ(conv4->spec().stride, 1);
+    auto h = torch::randn({1, 256, 32, 32});
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(conv4->forward(h), winograd_conv2d(h, conv4->weight, 1)));
+    EXPECT_FALSE(torch::equal(conv4->forward(h), torch::conv2d(h, conv4->weight, {}, 1, 1)));
+    // Declined: stride 2, 3x3 filters, too few channels, a small map, doubles.
+    EXPECT_FALSE(winograd_fits(torch::zeros({1, 64, 32, 32}), torch::zeros({64, 64, 4, 4}), 2, 1));
+    EXPECT_FALSE(winograd_fits(torch::zeros({1, 64, 32, 32}), torch::zeros({64, 64, 3, 3}), 1, 1));
+    EXPECT_FALSE(winograd_fits(torch::zeros({1, 8, 32, 32}), torch::zeros({64, 8, 4, 4}), 1, 1));
+    EXPECT_FALSE(winograd_fits(torch::zeros({1, 64, 8, 8}), torch::zeros({64, 64, 4, 4}), 1, 1));
+    EXPECT_FALSE(winograd_fits(torch::zeros({1, 64, 32, 32}, torch::kDouble), torch::zeros({64, 64, 4, 4}, torch::kDouble), 1, 1));
 }
 
 TEST_F(SeededTest, FusedAdamFollowsTorchAdam) {

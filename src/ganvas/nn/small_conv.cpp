@@ -3,6 +3,7 @@
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/small_conv_kernels.h"
+#include "ganvas/nn/winograd_conv.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -200,17 +201,20 @@ torch::Tensor small_conv_transpose2d(const torch::Tensor& x, const torch::Tensor
     return SmallConvTranspose::apply(x, weight, stride, padding, output_padding);
 }
 
-FastConv2dImpl::FastConv2dImpl(Conv2dSpec spec, bool small_maps) : spec_(spec), small_maps_(small_maps) {
+FastConv2dImpl::FastConv2dImpl(Conv2dSpec spec, bool fast_kernels) : spec_(spec), fast_kernels_(fast_kernels) {
     weight = register_parameter("weight", torch::empty({spec.out_channels, spec.in_channels, spec.kernel, spec.kernel}));
     if (spec.bias) bias = register_parameter("bias", torch::empty({spec.out_channels}));
     init_conv_parameters(weight, bias);
 }
 
 torch::Tensor FastConv2dImpl::forward(const torch::Tensor& x) {
-    if (small_maps_ && small_conv_fits(x, weight, false, spec_.stride, spec_.padding, 0)) {
-        auto y = small_conv2d(x, weight, spec_.stride, spec_.padding);
-        return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+    torch::Tensor y;
+    if (fast_kernels_ && small_conv_fits(x, weight, false, spec_.stride, spec_.padding, 0)) {
+        y = small_conv2d(x, weight, spec_.stride, spec_.padding);
+    } else if (fast_kernels_ && spec_.kernel == 4 && winograd_fits(x, weight, spec_.stride, spec_.padding)) {
+        y = winograd_conv2d(x, weight, spec_.padding);
     }
+    if (y.defined()) return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
     return torch::conv2d(x, weight, bias, spec_.stride, spec_.padding);
 }
 

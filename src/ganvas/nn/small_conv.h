@@ -32,11 +32,12 @@ struct Conv2dSpec {
 };
 
 // Drop-in for torch::nn::Conv2d (groups 1, dilation 1, zero padding): parameters "weight"
-// [O, I, k, k] and "bias", the same names, shapes and default initialisation. Runs
-// small_conv2d where it fits and small maps are allowed, LibTorch's conv2d otherwise.
+// [O, I, k, k] and "bias", the same names, shapes and default initialisation. Where fast_kernels
+// allows, runs small_conv2d where it fits, else winograd_conv2d (winograd_conv.h) where that fits,
+// else LibTorch's conv2d.
 class FastConv2dImpl : public torch::nn::Module {
 public:
-    explicit FastConv2dImpl(Conv2dSpec spec, bool small_maps = true);
+    explicit FastConv2dImpl(Conv2dSpec spec, bool fast_kernels = true);
     torch::Tensor forward(const torch::Tensor& x);
     const Conv2dSpec& spec() const { return spec_; }
 
@@ -44,7 +45,7 @@ public:
 
 private:
     Conv2dSpec spec_;
-    bool small_maps_;
+    bool fast_kernels_;
 };
 TORCH_MODULE(FastConv2d);
 

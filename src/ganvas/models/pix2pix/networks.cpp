@@ -136,20 +136,25 @@ ResnetGeneratorImpl::ResnetGeneratorImpl(int64_t input_nc, int64_t output_nc, in
     register_module("model", model);
 }
 
-NLayerDiscriminatorImpl::NLayerDiscriminatorImpl(int64_t input_nc, int64_t ndf, int64_t n_layers, NormKind norm) {
+NLayerDiscriminatorImpl::NLayerDiscriminatorImpl(int64_t input_nc, int64_t ndf, int64_t n_layers, NormKind norm,
+                                                 bool fast_kernels) {
     const bool bias = conv_bias(norm);
+    // Same parameters and names as nn::Conv2d; the stride-1 256 -> 512 layer runs by Winograd.
+    auto conv = [&](int64_t in, int64_t out, int64_t stride, bool with_bias) {
+        return FastConv2d(Conv2dSpec{in, out, 4, stride, 1, with_bias}, fast_kernels);
+    };
     model = nn::Sequential();
-    model->push_back(conv(input_nc, ndf, 4, 2, 1, true));
+    model->push_back(conv(input_nc, ndf, 2, true));
     model->push_back(leaky());
     int64_t mult = 1;
     for (int64_t n = 1; n <= n_layers; ++n) {
         const int64_t prev = mult;
         mult = std::min<int64_t>(int64_t{1} << n, 8);
-        model->push_back(conv(ndf * prev, ndf * mult, 4, n < n_layers ? 2 : 1, 1, bias));
+        model->push_back(conv(ndf * prev, ndf * mult, n < n_layers ? 2 : 1, bias));
         model->push_back(make_norm(norm, ndf * mult));
         model->push_back(leaky());
     }
-    model->push_back(conv(ndf * mult, 1, 4, 1, 1, true));
+    model->push_back(conv(ndf * mult, 1, 1, true));
     register_module("model", model);
 }
 
@@ -170,6 +175,7 @@ int64_t receptive_field(const nn::Sequential& layers) {
     std::vector<std::pair<int64_t, int64_t>> convs;
     for (const auto& m : layers->children()) {
         if (auto* c = m->as<nn::Conv2d>()) convs.emplace_back(c->options.kernel_size()->at(0), c->options.stride()->at(0));
+        if (auto* f = m->as<FastConv2d>()) convs.emplace_back(f->spec().kernel, f->spec().stride);
     }
     int64_t r = 1;
     for (auto it = convs.rbegin(); it != convs.rend(); ++it) r = (r - 1) * it->second + it->first;

@@ -70,7 +70,8 @@ TORCH_MODULE(ResnetGenerator);
 // stride-1 conv. n_layers = 3 is the 70x70 PatchGAN.
 class NLayerDiscriminatorImpl : public torch::nn::Module {
 public:
-    NLayerDiscriminatorImpl(int64_t input_nc, int64_t ndf, int64_t n_layers, NormKind norm);
+    // fast_kernels: let FastConv2d pick ganvas's own kernels (Winograd for the stride-1 layer).
+    NLayerDiscriminatorImpl(int64_t input_nc, int64_t ndf, int64_t n_layers, NormKind norm, bool fast_kernels = true);
     torch::Tensor forward(const torch::Tensor& x) { return model->forward(x); }
     torch::nn::Sequential model{nullptr};
 };

@@ -37,7 +37,8 @@ torch::nn::AnyModule make_pix2pix_discriminator(const Pix2PixOptions& o) {
     if (o.netD == "pixel") {
         net = torch::nn::AnyModule(PixelDiscriminator(in, o.ndf, norm));
     } else {
-        net = torch::nn::AnyModule(NLayerDiscriminator(in, o.ndf, o.netD == "basic" ? 3 : o.n_layers_D, norm));
+        net = torch::nn::AnyModule(NLayerDiscriminator(in, o.ndf, o.netD == "basic" ? 3 : o.n_layers_D, norm,
+                                                       o.transpose_kernel == "auto"));
     }
     init_weights(*net.ptr(), o.init_type, o.init_gain);
     return net;

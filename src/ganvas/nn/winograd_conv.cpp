@@ -1,0 +1,154 @@
+#include "ganvas/nn/winograd_conv.h"
+
+#include "ganvas/core/runtime.h"
+#include "ganvas/nn/winograd_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <torch/torch.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+namespace ganvas {
+namespace {
+
+namespace wk = winograd_kernels;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// A [batch, rows, cols] operand of a batched product, as oneDNN sees it: strides in elements.
+struct Operand {
+    const float* data;
+    std::array<int64_t, 3> strides;
+};
+
+// c[p] = a[p] . b[p] for p < batch: a[p] is m x k, b[p] is k x n, c is dense [batch, m, n].
+// The matmul primitives (JIT-compiled brgemm kernels) are made once per shape and kept.
+void batched_matmul(Operand a, Operand b, float* c, int64_t batch, int64_t m, int64_t k, int64_t n) {
+    using dnnl::memory;
+    static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    static std::mutex mutex;
+    static std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, std::array<int64_t, 3>, std::array<int64_t, 3>>,
+                    dnnl::matmul>
+        primitives;
+    const memory::desc a_md({batch, m, k}, memory::data_type::f32, {a.strides[0], a.strides[1], a.strides[2]});
+    const memory::desc b_md({batch, k, n}, memory::data_type::f32, {b.strides[0], b.strides[1], b.strides[2]});
+    const memory::desc c_md({batch, m, n}, memory::data_type::f32, memory::format_tag::abc);
+    dnnl::matmul product;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        const auto key = std::make_tuple(batch, m, k, n, a.strides, b.strides);
+        auto it = primitives.find(key);
+        if (it == primitives.end()) {
+            it = primitives.emplace(key, dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), engine)))
+                     .first;
+        }
+        product = it->second;
+    }
+    thread_local dnnl::stream stream(engine);
+    memory a_mem(a_md, engine, const_cast<float*>(a.data)), b_mem(b_md, engine, const_cast<float*>(b.data));
+    memory c_mem(c_md, engine, c);
+    product.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+    stream.wait();
+}
+
+// Runs fn over [0, count) in ranges on LibTorch's threads.
+template <typename Fn>
+void parallel(int64_t count, Fn fn) {
+    at::parallel_for(0, count, 1, fn);
+}
+
+wk::Tiling tiling_of(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding) {
+    return wk::tiling_for(x.size(0), x.size(1), weight.size(0), x.size(2), x.size(3), padding);
+}
+
+class WinogradConv : public torch::autograd::Function<WinogradConv> {
+public:
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
+                                 int64_t padding) {
+        const auto x = input.contiguous();
+        const auto w = weight.contiguous();
+        const auto g = tiling_of(x, w, padding);
+        const int64_t K = g.out_channels, C = g.channels;
+        auto U = torch::empty({wk::kPositions, K, C}, x.options());
+        auto V = torch::empty({wk::kPositions, C, g.ld}, x.options());
+        auto M = torch::empty({wk::kPositions, K, g.ld}, x.options());
+        auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options());
+        parallel(K, [&](int64_t b, int64_t e) { wk::weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), b, e); });
+        parallel(C, [&](int64_t b, int64_t e) { wk::input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), b, e); });
+        batched_matmul({U.data_ptr<float>(), {K * C, C, 1}}, {V.data_ptr<float>(), {C * g.ld, g.ld, 1}},
+                       M.data_ptr<float>(), wk::kPositions, K, C, g.ld);
+        parallel(K, [&](int64_t b, int64_t e) { wk::output_transform(g, M.data_ptr<float>(), y.data_ptr<float>(), b, e); });
+        ctx->save_for_backward({x, w, U, V});
+        ctx->saved_data["padding"] = padding;
+        return y;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const auto& w = saved[1];
+        const int64_t padding = ctx->saved_data["padding"].toInt();
+        const auto dy = grads[0].contiguous();
+        torch::Tensor dx, dw;
+        if (torch::GradMode::is_enabled()) {
+            // A graph of the gradient is wanted (a gradient penalty): LibTorch's differentiable ops.
+            if (ctx->needs_input_grad(0)) dx = torch::conv_transpose2d(dy, w, {}, 1, padding);
+            if (ctx->needs_input_grad(1)) {
+                dw = torch::conv2d(x.transpose(0, 1), dy.transpose(0, 1), {}, 1, padding).transpose(0, 1);
+            }
+            return {dx, dw, torch::Tensor()};
+        }
+        const auto& U = saved[2];
+        const auto& V = saved[3];
+        const auto g = tiling_of(x, w, padding);
+        const int64_t K = g.out_channels, C = g.channels;
+        auto dM = torch::empty({wk::kPositions, K, g.ld}, dy.options());
+        parallel(K, [&](int64_t b, int64_t e) { wk::output_grad_transform(g, dy.data_ptr<float>(), dM.data_ptr<float>(), b, e); });
+        if (ctx->needs_input_grad(0)) {
+            auto dV = torch::empty({wk::kPositions, C, g.ld}, dy.options());
+            batched_matmul({U.data_ptr<float>(), {K * C, 1, C}}, {dM.data_ptr<float>(), {K * g.ld, g.ld, 1}},
+                           dV.data_ptr<float>(), wk::kPositions, C, K, g.ld);
+            dx = torch::empty_like(x);
+            parallel(C, [&](int64_t b, int64_t e) { wk::input_grad_transform(g, dV.data_ptr<float>(), dx.data_ptr<float>(), b, e); });
+        }
+        if (ctx->needs_input_grad(1)) {
+            auto dU = torch::empty({wk::kPositions, K, C}, dy.options());
+            batched_matmul({dM.data_ptr<float>(), {K * g.ld, g.ld, 1}}, {V.data_ptr<float>(), {C * g.ld, 1, g.ld}},
+                           dU.data_ptr<float>(), wk::kPositions, K, g.ld, C);
+            dw = torch::empty_like(w);
+            parallel(K, [&](int64_t b, int64_t e) { wk::weight_grad_transform(dU.data_ptr<float>(), K, C, dw.data_ptr<float>(), b, e); });
+        }
+        return {dx, dw, torch::Tensor()};
+    }
+};
+
+}  // namespace
+
+bool winograd_enabled() {
+    static const bool avx512 = cpu_has("avx512f");
+    if (!avx512) return false;
+    const char* env = std::getenv("GANVAS_WINOGRAD");
+    return !(env && !std::strcmp(env, "0"));
+}
+
+bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding) {
+    if (!winograd_enabled() || x.dim() != 4 || weight.dim() != 4 || !x.device().is_cpu() ||
+        !weight.device().is_cpu() || x.scalar_type() != torch::kFloat || weight.scalar_type() != torch::kFloat) {
+        return false;
+    }
+    const int64_t out_h = x.size(2) + 2 * padding - 3, out_w = x.size(3) + 2 * padding - 3;
+    return stride == 1 && padding >= 0 && padding <= 3 && weight.size(2) == 4 && weight.size(3) == 4 &&
+           x.size(1) == weight.size(1) && weight.size(1) >= 32 && weight.size(0) >= 32 && out_h >= 12 && out_w >= 12;
+}
+
+torch::Tensor winograd_conv2d(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding) {
+    return WinogradConv::apply(x, weight, padding);
+}
+
+}  // namespace ganvas

@@ -1,0 +1,25 @@
+// 4x4 stride-1 convolutions by Winograd F(3x3, 4x4) (winograd_kernels.h): the PatchGAN's
+// 256 -> 512 layer, the largest single cost of a pix2pix step.
+//
+// oneDNN has no Winograd path for 4x4 filters, and its direct convolution spends 16 multiply-adds
+// per output and weight; here the forward pass, the input gradient and the weight gradient each
+// become 36 matrix products (oneDNN's batched matmul) with 2.25 multiply-adds per output, between
+// transforms that cost a few memory passes. The result is the same convolution with a different
+// rounding: about 1e-5 of the output's range in float32 against 3e-7 for the direct sum
+// (measured in the tests), the trade cuDNN and oneDNN make by default for 3x3 filters.
+#pragma once
+#include <torch/types.h>
+
+namespace ganvas {
+
+// True on a CPU with AVX-512 unless GANVAS_WINOGRAD=0 (kept for side-by-side measurements).
+bool winograd_enabled();
+
+// Whether winograd_conv2d takes these arguments: float CPU tensors, a [K, C, 4, 4] weight, stride
+// 1, and maps and channel counts large enough (C, K >= 32, output >= 12x12) for it to pay.
+bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding);
+
+// conv2d(x, weight, {}, 1, padding) with weight [K, C, 4, 4], no bias; differentiable in both.
+torch::Tensor winograd_conv2d(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding);
+
+}  // namespace ganvas
