@@ -4,6 +4,7 @@
 //
 //   build/bench/pix2pix_bench [--threads 2] [--steps 10] [--size 256] [--channels-last]
 //                             [--reference-transpose | --onednn-transpose] [--stock-adam]
+//                             [--no-small-conv] [--no-winograd]
 #include "bench_util.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/models/pix2pix/pix2pix_model.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--onednn-transpose")) options.transpose_kernel = "onednn", label += "-onednntconv";
         else if (!std::strcmp(argv[i], "--stock-adam")) options.fused_adam = false, label += "-stockadam";
         else if (!std::strcmp(argv[i], "--no-small-conv")) ::setenv("GANVAS_SMALL_CONV", "0", 1), label += "-nosmallconv";
+        else if (!std::strcmp(argv[i], "--no-winograd")) ::setenv("GANVAS_WINOGRAD", "0", 1), label += "-nowinograd";
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;

@@ -2,7 +2,7 @@
 // LibTorch has: every convolution of U-Net 256 and the 70x70 PatchGAN (batch 1, 256x256) timed
 // forward, backward-data and backward-weights under each available kernel (oneDNN on NCHW,
 // oneDNN on channels-last, LibTorch's own im2col + GEMM, and for transposed convolutions oneDNN's
-// backward-data), plus a fused Adam pass over all parameters and a memory-bandwidth probe.
+// backward-data; ganvas's small-map and Winograd kernels where they apply), plus a fused Adam pass over all parameters and a memory-bandwidth probe.
 // Prints a JSON line per layer and a summary: the step's convolution time with the best kernel per
 // layer and operation (a lower bound for any program built on these kernels).
 //
@@ -11,6 +11,7 @@
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/adam.h"
 #include "ganvas/nn/small_conv.h"
+#include "ganvas/nn/winograd_conv.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -83,10 +84,13 @@ Timing time_layer(const Layer& l, const std::string& kernel, int reps) {
     w = w.contiguous(fmt);
     const int64_t s = l.stride;
     Timing t;
-    if (kernel == "small-maps") {  // ganvas's own kernels (small_conv.h), through their autograd function
+    if (kernel == "small-maps" || kernel == "winograd") {  // ganvas's own kernels, through their autograd functions
         torch::AutoGradMode grad_mode(true);
         x.requires_grad_(true), w.requires_grad_(true);
-        auto run = [&] { return l.transposed ? ganvas::small_conv_transpose2d(x, w, s, 1, 0) : ganvas::small_conv2d(x, w, s, 1); };
+        auto run = [&] {
+            if (kernel == "winograd") return ganvas::winograd_conv2d(x, w, 1);
+            return l.transposed ? ganvas::small_conv_transpose2d(x, w, s, 1, 0) : ganvas::small_conv2d(x, w, s, 1);
+        };
         auto y = run();
         auto gy = torch::randn_like(y);
         t.fwd = median_ms([&] { run(); }, reps);
@@ -131,6 +135,8 @@ int main(int argc, char** argv) {
         const auto probe_w = l.transposed ? torch::empty({l.cin, l.cout, 4, 4}) : torch::empty({l.cout, l.cin, 4, 4});
         const bool small = l.name.rfind("G.", 0) == 0 && ganvas::small_conv_fits(probe_x, probe_w, l.transposed, l.stride, 1, 0);
         if (small) kernels.push_back("small-maps");
+        const bool winograd = !l.transposed && ganvas::winograd_fits(probe_x, probe_w, l.stride, 1);
+        if (winograd) kernels.push_back("winograd");
         nlohmann::json row = {{"layer", l.name}, {"cin", l.cin}, {"cout", l.cout}, {"h", l.h}};
         double best_f = 1e9, best_d = 1e9, best_w = 1e9;
         for (const auto& k : kernels) {
@@ -139,10 +145,11 @@ int main(int argc, char** argv) {
             best_f = std::min(best_f, t.fwd), best_d = std::min(best_d, t.bwd_data), best_w = std::min(best_w, t.bwd_weight);
             const double step_ms = l.fwd * t.fwd + l.bwd_data * t.bwd_data + l.bwd_weight * t.bwd_weight;
             if (k == "onednn") onednn_total += step_ms;
-            // What ganvas runs today: its small-map kernels on the U-Net's innermost levels, else
-            // oneDNN (NCHW) convolutions; transposed ones through backward-data from 16x16 inputs
-            // up, LibTorch's GEMM path below.
+            // What ganvas runs today: its small-map kernels on the U-Net's innermost levels and
+            // Winograd on the PatchGAN's stride-1 layer, else oneDNN (NCHW) convolutions;
+            // transposed ones through backward-data from 16x16 inputs up, LibTorch's GEMM path below.
             const bool chosen = small                ? k == "small-maps"
+                                : winograd           ? k == "winograd"
                                 : l.transposed       ? (l.h * l.h >= 256 ? k == "onednn-backward-data" : k == "im2col-gemm")
                                                      : k == "onednn";
             if (chosen) chosen_total += step_ms;

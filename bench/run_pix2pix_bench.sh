@@ -21,6 +21,7 @@ for r in $(seq 1 "$rounds"); do
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --channels-last >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --no-small-conv >> "$out"
+    "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --no-winograd >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --stock-adam >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --reference-transpose >> "$out"
     "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --reference-transpose --stock-adam >> "$out"
