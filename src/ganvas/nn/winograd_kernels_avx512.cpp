@@ -38,37 +38,33 @@ constexpr float BT[6][6] = {
     {0, 0.25f, 0, -1.25f, 0, 1},
 };
 
-// out[r] = sum_s m[r][s] * in[s] for an R x S matrix m of constants (its zeros and ones folded
-// away once the loops are unrolled).
-template <int R, int S>
-inline void apply(const float (&m)[R][S], const __m512* in, __m512* out) {
+// out = m . in (Transposed: m^T . in), a vector per row, for an R x S matrix m of constants (its
+// zeros and ones folded away once the loops are unrolled).
+template <bool Transposed, int R, int S>
+inline void product(const float (&m)[R][S], const __m512* in, __m512* out) {
+    constexpr int rows = Transposed ? S : R, cols = Transposed ? R : S;
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
+    for (int r = 0; r < rows; ++r) {
         __m512 acc = _mm512_setzero_ps();
 #pragma GCC unroll 8
-        for (int s = 0; s < S; ++s) {
-            if (m[r][s] == 1) acc = _mm512_add_ps(acc, in[s]);
-            else if (m[r][s] == -1) acc = _mm512_sub_ps(acc, in[s]);
-            else if (m[r][s] != 0) acc = _mm512_fmadd_ps(_mm512_set1_ps(m[r][s]), in[s], acc);
+        for (int s = 0; s < cols; ++s) {
+            const float f = Transposed ? m[s][r] : m[r][s];
+            if (f == 1) acc = _mm512_add_ps(acc, in[s]);
+            else if (f == -1) acc = _mm512_sub_ps(acc, in[s]);
+            else if (f != 0) acc = _mm512_fmadd_ps(_mm512_set1_ps(f), in[s], acc);
         }
         out[r] = acc;
     }
 }
 
-// out[s] = sum_r m[r][s] * in[r]: the transpose of apply.
+template <int R, int S>
+inline void apply(const float (&m)[R][S], const __m512* in, __m512* out) {
+    product<false>(m, in, out);
+}
+
 template <int R, int S>
 inline void apply_transposed(const float (&m)[R][S], const __m512* in, __m512* out) {
-#pragma GCC unroll 8
-    for (int s = 0; s < S; ++s) {
-        __m512 acc = _mm512_setzero_ps();
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r) {
-            if (m[r][s] == 1) acc = _mm512_add_ps(acc, in[r]);
-            else if (m[r][s] == -1) acc = _mm512_sub_ps(acc, in[r]);
-            else if (m[r][s] != 0) acc = _mm512_fmadd_ps(_mm512_set1_ps(m[r][s]), in[r], acc);
-        }
-        out[s] = acc;
-    }
+    product<true>(m, in, out);
 }
 
 __mmask16 first(int64_t count) { return static_cast<__mmask16>((1u << count) - 1); }
