@@ -6,6 +6,8 @@
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -55,6 +57,11 @@ std::optional<std::string> preferred_openblas_coretype() {
     if (has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq")) return "SkylakeX";
     if (has("avx2") && has("fma")) return "Haswell";
     return std::nullopt;
+}
+
+bool env_switch_on(const char* name) {
+    const char* env = std::getenv(name);
+    return !env || std::strcmp(env, "0") != 0;
 }
 
 bool cpu_has(const std::string& flag) {

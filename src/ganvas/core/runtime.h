@@ -18,6 +18,9 @@ int available_cores();
 // Returns the number set.
 int configure_threads(int threads);
 
+// A default that benchmarks can turn off: true unless the environment variable `name` is "0".
+bool env_switch_on(const char* name);
+
 // Whether the CPU reports `flag` (as named in /proc/cpuinfo, e.g. "avx2"); read once.
 // (__builtin_cpu_supports cannot be trusted in a LibTorch-linked process: see runtime.cpp.)
 bool cpu_has(const std::string& flag);

@@ -170,13 +170,6 @@ torch::Tensor pad_columns(const torch::Tensor& m) {
     return out;
 }
 
-// A default that benchmarks can turn off: true unless the variable `name` is "0". Read when a
-// PiDiNet is constructed: GANVAS_PIDINET_STAGES (streamed stages, pidinet_kernels.h StageArgs).
-bool on_unless_zero(const char* name) {
-    const char* env = std::getenv(name);
-    return !env || std::strcmp(env, "0") != 0;
-}
-
 // GANVAS_PIDINET_WINOGRAD: "0" tap by tap, "2" F(2, 3) only, else F(4, 3) and F(2, 3)
 // (PiDiNetImpl::winograd_outputs).
 int winograd_outputs_from_env() {
@@ -275,7 +268,8 @@ torch::Tensor PdcBlockImpl::forward_fused(const torch::Tensor& input) {
 }
 
 PiDiNetImpl::PiDiNetImpl()
-    : stream_stages(on_unless_zero("GANVAS_PIDINET_STAGES")), winograd_outputs(winograd_outputs_from_env()) {
+    // GANVAS_PIDINET_STAGES=0 turns the streamed stages off (pidinet_kernels.h StageArgs).
+    : stream_stages(env_switch_on("GANVAS_PIDINET_STAGES")), winograd_outputs(winograd_outputs_from_env()) {
     init_block = register_module("init_block", conv(3, kWidth, 3, 1, false));
     for (const auto& s : block_specs()) blocks.push_back(register_module(s.name, PdcBlock(s.in, s.out, s.type, s.downsample)));
     dilations = register_module("dilations", nn::ModuleList());

@@ -168,9 +168,7 @@ public:
 
 bool small_conv_enabled() {
     static const bool avx512 = cpu_has("avx512f");
-    if (!avx512) return false;
-    const char* env = std::getenv("GANVAS_SMALL_CONV");
-    return !(env && !std::strcmp(env, "0"));
+    return avx512 && env_switch_on("GANVAS_SMALL_CONV");
 }
 
 bool small_conv_fits(const torch::Tensor& x, const torch::Tensor& weight, bool transposed, int64_t stride,

@@ -132,9 +132,7 @@ public:
 
 bool winograd_enabled() {
     static const bool avx512 = cpu_has("avx512f");
-    if (!avx512) return false;
-    const char* env = std::getenv("GANVAS_WINOGRAD");
-    return !(env && !std::strcmp(env, "0"));
+    return avx512 && env_switch_on("GANVAS_WINOGRAD");
 }
 
 bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding) {
