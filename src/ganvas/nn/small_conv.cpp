@@ -8,8 +8,6 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <functional>
 
 namespace ganvas {

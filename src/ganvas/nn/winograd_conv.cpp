@@ -8,8 +8,6 @@
 #include <torch/torch.h>
 
 #include <array>
-#include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
