@@ -200,70 +200,71 @@ void input_grad_transform(const Tiling& g, const float* dV, float* dx, int64_t b
     }
 }
 
-void output_transform(const Tiling& g, const float* M, float* y, int64_t begin, int64_t end) {
+// Calls fn(plane, column, ty, mask, win) for each row ty of each group of 16 tiles of the output
+// channels k in [begin, end): plane is the offset of image n's channel k in [N, K, out_h, out_w],
+// column that of the group's first tile in the position-0 matrix of a transformed [36][K][ld]
+// tensor, mask the group's tiles, win their output columns.
+template <typename Fn>
+void for_each_output_tile_group(const Tiling& g, int64_t begin, int64_t end, Fn fn) {
     const int64_t K = g.out_channels;
     for (int64_t tx0 = 0; tx0 < g.tiles_w; tx0 += kLanes) {
         const int64_t count = std::min<int64_t>(kLanes, g.tiles_w - tx0);
-        const __mmask16 mask = first(count);
         const RowWindow win(tx0, count, 0, g.out_w, 3);
         for (int64_t k = begin; k < end; ++k) {
             for (int64_t n = 0; n < g.batch; ++n) {
-                float* plane = y + (n * K + k) * g.out_h * g.out_w;
                 for (int64_t ty = 0; ty < g.tiles_h; ++ty) {
-                    const float* in = M + k * g.ld + (n * g.tiles_h + ty) * g.tiles_w + tx0;
-                    // q[a][j] = sum_i AT[a][i] m[i][j], then o[a][b] = sum_j AT[b][j] q[a][j].
-                    __m512 q[3][6];
-                    for (int j = 0; j < 6; ++j) {
-                        __m512 col[6], out[3];
-                        for (int i = 0; i < 6; ++i) col[i] = _mm512_maskz_loadu_ps(mask, in + (i * 6 + j) * K * g.ld);
-                        apply(AT, col, out);
-                        for (int a = 0; a < 3; ++a) q[a][j] = out[a];
-                    }
-                    for (int a = 0; a < 3; ++a) {
-                        const int64_t oy = 3 * ty + a;
-                        if (oy >= g.out_h) break;
-                        __m512 o[3];
-                        apply(AT, q[a], o);
-                        for (int b = 0; b < 3; ++b) _mm512_mask_i32scatter_ps(plane + oy * g.out_w, win.valid[b], win.index[b], o[b], 4);
-                    }
+                    fn((n * K + k) * g.out_h * g.out_w, k * g.ld + (n * g.tiles_h + ty) * g.tiles_w + tx0, ty,
+                       first(count), win);
                 }
             }
         }
     }
 }
 
-void output_grad_transform(const Tiling& g, const float* dy, float* dM, int64_t begin, int64_t end) {
-    const int64_t K = g.out_channels;
-    for (int64_t tx0 = 0; tx0 < g.tiles_w; tx0 += kLanes) {
-        const int64_t count = std::min<int64_t>(kLanes, g.tiles_w - tx0);
-        const __mmask16 mask = first(count);
-        const RowWindow win(tx0, count, 0, g.out_w, 3);
-        for (int64_t k = begin; k < end; ++k) {
-            for (int64_t n = 0; n < g.batch; ++n) {
-                const float* plane = dy + (n * K + k) * g.out_h * g.out_w;
-                for (int64_t ty = 0; ty < g.tiles_h; ++ty) {
-                    __m512 q[3][6];
-                    for (int a = 0; a < 3; ++a) {
-                        const int64_t oy = 3 * ty + a;
-                        __m512 o[3];
-                        for (int b = 0; b < 3; ++b) {
-                            o[b] = oy < g.out_h ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), win.valid[b], win.index[b], plane + oy * g.out_w, 4)
-                                                : _mm512_setzero_ps();
-                        }
-                        apply_transposed(AT, o, q[a]);
-                    }
-                    float* out = dM + k * g.ld + (n * g.tiles_h + ty) * g.tiles_w + tx0;
-                    for (int j = 0; j < 6; ++j) {
-                        __m512 in[3], col[6];
-                        for (int a = 0; a < 3; ++a) in[a] = q[a][j];
-                        apply_transposed(AT, in, col);
-                        for (int i = 0; i < 6; ++i) _mm512_mask_storeu_ps(out + (i * 6 + j) * K * g.ld, mask, col[i]);
-                    }
-                }
-            }
+void output_transform(const Tiling& g, const float* M, float* y, int64_t begin, int64_t end) {
+    const int64_t stride = g.out_channels * g.ld;  // between positions
+    for_each_output_tile_group(g, begin, end, [&](int64_t plane, int64_t column, int64_t ty, __mmask16 mask,
+                                                  const RowWindow& win) {
+        // q[a][j] = sum_i AT[a][i] m[i][j], then o[a][b] = sum_j AT[b][j] q[a][j].
+        __m512 q[3][6];
+        for (int j = 0; j < 6; ++j) {
+            __m512 col[6], out[3];
+            for (int i = 0; i < 6; ++i) col[i] = _mm512_maskz_loadu_ps(mask, M + column + (i * 6 + j) * stride);
+            apply(AT, col, out);
+            for (int a = 0; a < 3; ++a) q[a][j] = out[a];
         }
-    }
-    zero_tails(g, dM, K, begin, end);
+        for (int a = 0; a < 3; ++a) {
+            const int64_t oy = 3 * ty + a;
+            if (oy >= g.out_h) break;
+            __m512 o[3];
+            apply(AT, q[a], o);
+            for (int b = 0; b < 3; ++b) _mm512_mask_i32scatter_ps(y + plane + oy * g.out_w, win.valid[b], win.index[b], o[b], 4);
+        }
+    });
+}
+
+void output_grad_transform(const Tiling& g, const float* dy, float* dM, int64_t begin, int64_t end) {
+    const int64_t stride = g.out_channels * g.ld;
+    for_each_output_tile_group(g, begin, end, [&](int64_t plane, int64_t column, int64_t ty, __mmask16 mask,
+                                                  const RowWindow& win) {
+        __m512 q[3][6];
+        for (int a = 0; a < 3; ++a) {
+            const int64_t oy = 3 * ty + a;
+            __m512 o[3];
+            for (int b = 0; b < 3; ++b) {
+                o[b] = oy < g.out_h ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), win.valid[b], win.index[b], dy + plane + oy * g.out_w, 4)
+                                    : _mm512_setzero_ps();
+            }
+            apply_transposed(AT, o, q[a]);
+        }
+        for (int j = 0; j < 6; ++j) {
+            __m512 in[3], col[6];
+            for (int a = 0; a < 3; ++a) in[a] = q[a][j];
+            apply_transposed(AT, in, col);
+            for (int i = 0; i < 6; ++i) _mm512_mask_storeu_ps(dM + column + (i * 6 + j) * stride, mask, col[i]);
+        }
+    });
+    zero_tails(g, dM, g.out_channels, begin, end);
 }
 
 // The 16 taps of filters c0 .. c0 + count of output channel k, a vector per tap, and back.
