@@ -2,6 +2,7 @@
 // bench/colorizer_peer.py: random 64x64 inputs, batch 16, medians over timed steps. One JSON line.
 //
 //   build/bench/colorizer_bench [--threads 2] [--batch 16] [--size 64] [--steps 20] [--nchw]
+#include "ganvas/core/process.h"
 #include "ganvas/core/color.h"
 #include "bench_util.h"
 #include "ganvas/core/runtime.h"
@@ -20,6 +21,7 @@ using ganvas::bench::median;
 using ganvas::bench::now;
 
 int main(int argc, char** argv) {
+    ganvas::init_process(argv);
     int threads = 2, steps = 20, warmup = 3;
     int64_t batch = 16, size = 64;
     bool channels_last = true;

@@ -3,6 +3,7 @@
 // Exits 1 when an output differs from the reference by more than 1e-5.
 //
 //   build/bench/pidinet_bench --weights ../shared/weights/pidinet/table5_pidinet.pth [--threads 2]
+#include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/edges/pidinet.h"
 
@@ -17,6 +18,7 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+    ganvas::init_process(argv);
     std::string weights;
     int threads = 2, reps = 10;
     for (int i = 1; i < argc; ++i) {

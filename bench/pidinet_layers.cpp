@@ -4,6 +4,7 @@
 //
 //   build/bench/pidinet_layers [--threads 2] [--reps 20]
 #include "bench_util.h"
+#include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/edges/pidinet.h"
 
@@ -14,6 +15,7 @@
 #include <cstring>
 
 int main(int argc, char** argv) {
+    ganvas::init_process(argv);
     int threads = 2, reps = 20;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);

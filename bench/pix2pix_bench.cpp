@@ -6,6 +6,7 @@
 //                             [--reference-transpose | --onednn-transpose] [--stock-adam]
 //                             [--no-small-conv] [--no-winograd]
 #include "bench_util.h"
+#include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/models/pix2pix/pix2pix_model.h"
 
@@ -24,6 +25,7 @@ using ganvas::bench::median;
 using ganvas::bench::now;
 
 int main(int argc, char** argv) {
+    ganvas::init_process(argv);
     int threads = 2, steps = 10, warmup = 3;
     int64_t size = 256;
     ganvas::Pix2PixOptions options;

@@ -8,6 +8,7 @@
 //
 //   build/bench/pix2pix_layers [--threads 2] [--reps 5]
 #include "bench_util.h"
+#include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/adam.h"
 #include "ganvas/nn/small_conv.h"
@@ -116,6 +117,7 @@ Timing time_layer(const Layer& l, const std::string& kernel, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    ganvas::init_process(argv);
     int threads = 2, reps = 5;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);

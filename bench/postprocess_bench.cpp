@@ -4,6 +4,7 @@
 // line.
 //
 //   build/bench/postprocess_bench MAPS_DIR [--threads 2] [--out DIR] [--compare PEER_SKETCH_DIR]
+#include "ganvas/core/process.h"
 #include "ganvas/edges/postprocess.h"
 
 #include <nlohmann/json.hpp>
@@ -20,6 +21,7 @@
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+    ganvas::init_process(argv);
     if (argc < 2) {
         std::cerr << "usage: postprocess_bench MAPS_DIR [--out DIR] [--compare DIR]\n";
         return 2;

@@ -59,4 +59,19 @@ check "unwritable output folder" 1 $? "$work/e7.log" "ganvas-unwritable"
 "$ganvas" bogus > "$work/e8.log" 2>&1;                                              check "unknown subcommand" 2 $? "$work/e8.log"
 "$ganvas" train --model stylegan --data "$work/data" --out "$work/w" > "$work/e9.log" 2>&1; check "unknown model" 2 $? "$work/e9.log" "stylegan"
 
+# The model registry: every model is listed, documents its options, and rejects an unknown key.
+"$ganvas" models > "$work/models.log" 2>&1;                                          check "models" 0 $? "$work/models.log" "colorizer"
+"$ganvas" models --json > "$work/models.json" 2>&1;                                   check "models --json" 0 $? "$work/models.json" '"inputs"'
+"$ganvas" train --model pix2pix --help > "$work/help.log" 2>&1;                      check "train --model pix2pix --help" 0 $? "$work/help.log" "lambda_L1"
+names=$("$ganvas" models --names)
+[[ $(echo "$names" | wc -l) -ge 3 ]] || { echo "FAIL: models --names: $names"; failures=$((failures + 1)); }
+for name in $names; do
+    "$ganvas" models "$name" > "$work/m_$name.log" 2>&1;                             check "models $name" 0 $? "$work/m_$name.log" "$name"
+    "$ganvas" train --model "$name" --data "$work/data" --out "$work/k_$name" --set no_such_key=1 > "$work/k_$name.log" 2>&1
+    check "$name rejects --set no_such_key=1" 2 $? "$work/k_$name.log" "no_such_key"
+    [[ ! -e "$work/k_$name" ]] || { echo "FAIL: $name: a rejected run left $work/k_$name"; failures=$((failures + 1)); }
+done
+"$ganvas" train --data "$work/data" --out "$work/v" --lambda-L1 10 "${tiny[@]}" > "$work/e10.log" 2>&1
+check "a flag of another model" 2 $? "$work/e10.log" "--lambda-L1"
+
 finish cli_smoke

@@ -6,8 +6,10 @@
 #include "ganvas/losses/gan_loss.h"
 #include "ganvas/models/colorizer/colorizer_model.h"
 #include "ganvas/core/image.h"
-#include "ganvas/infer/colorize.h"
-#include "ganvas/models/factory.h"
+#include "ganvas/infer/predictor.h"
+#include "ganvas/io/file_jobs.h"
+#include "ganvas/nn/optimizer.h"
+#include "ganvas/models/registry.h"
 
 #include <cmath>
 
@@ -161,13 +163,26 @@ TEST_F(SeededTest, CheckpointRoundTripGivesIdenticalOutputs) {
     for (size_t i = 0; i < a.size(); ++i) EXPECT_DOUBLE_EQ(a[i].second, b[i].second) << a[i].first;
 }
 
-TEST_F(SeededTest, LearningRateScaleReachesTheOptimizers) {
-    ColorizerModel model(test::tiny_colorizer_options());
-    model.set_lr_scale(0.0);
-    const auto g0 = snapshot(*model.generator());
-    model.train_step(random_batch(4, 16));
-    const auto params = model.generator()->parameters();
-    for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(params[i].detach().equal(g0[i]));
+TEST_F(SeededTest, OptimizerLearningRateReachesBothAdamKinds) {
+    for (AdamKind kind : {AdamKind::Fused, AdamKind::Stock}) {
+        ColorizerModel model(test::tiny_colorizer_options());
+        const auto params = model.generator()->parameters();
+        Optimizer opt(params, AdamConfig{1e-2, 0.5, 0.999}, kind);
+        const auto g0 = snapshot(*model.generator());
+        const auto step = [&] {
+            opt.zero_grad();
+            model.generator()->forward(torch::rand({2, 3, 16, 16})).square().mean().backward();
+            opt.step();
+        };
+        opt.set_lr(0.0);
+        step();
+        for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(params[i].detach().equal(g0[i]));
+        opt.set_lr(1e-2);
+        step();
+        double moved = 0;
+        for (size_t i = 0; i < params.size(); ++i) moved += (params[i].detach() - g0[i]).abs().sum().item<double>();
+        EXPECT_GT(moved, 0.0);
+    }
 }
 
 // Runs only where a CUDA device exists (test_main.cpp filters Cuda* out elsewhere).
@@ -192,11 +207,15 @@ TEST(CudaColorizer, TrainStepAndInferenceMatchTheCpu) {
 }
 
 TEST_F(SeededTest, ColorizeAtTrainSizeKeepsFullResolutionLightness) {
-    ColorizerModel model(test::tiny_colorizer_options());  // trains at 16x16
+    // The colorizer trains at 16x16.
     cv::Mat photo(40, 56, CV_8UC3);
     cv::randu(photo, 0, 255);
+    Predictor predictor(std::make_shared<ColorizerModel>(test::tiny_colorizer_options()));
     for (bool at_train_size : {false, true}) {
-        const cv::Mat out = colorize_image(model, photo, {at_train_size});
+        ImageRequest request;
+        request.inputs["gray"] = photo;
+        request.parameters["at_train_size"] = at_train_size;
+        const cv::Mat out = predictor.run(request).outputs.at(0).second;
         ASSERT_EQ(out.size(), photo.size());
         auto l_out = rgb_to_lab(image_to_tensor(out).unsqueeze(0)).narrow(1, 0, 1);
         auto l_in = rgb_to_lab(rgb_to_gray3(image_to_tensor(photo).unsqueeze(0))).narrow(1, 0, 1);
@@ -220,9 +239,9 @@ TEST(Colorize, OutputsKeepRelativePathsAndNeverOverwriteInputs) {
     EXPECT_THROW(plan_outputs({dir / "missing"}, dir / "out"), Error);
 }
 
-TEST(Factory, NamesAndErrors) {
-    EXPECT_EQ(parse_model_kind("colorizer"), ModelKind::Colorizer);
-    EXPECT_THROW(parse_model_kind("stylegan"), UsageError);
+TEST(Registry, NamesAndErrors) {
+    EXPECT_EQ(model_descriptor("colorizer").name, "colorizer");
+    EXPECT_THROW(model_descriptor("stylegan"), UsageError);
     auto model = make_model("colorizer", {{"preset", "paper"}, {"image_size", 16}, {"widths", {2, 2, 2, 2}}});
     EXPECT_EQ(model->options_json()["output"], "rgb");
 }

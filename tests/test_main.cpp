@@ -2,6 +2,8 @@
 
 #include "ganvas/data/synth.h"
 #include "ganvas/core/image.h"
+#include "ganvas/nn/small_conv.h"
+#include "ganvas/nn/winograd_conv.h"
 
 #include <fmt/format.h>
 
@@ -45,10 +47,14 @@ int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     // CUDA tests run where a GPU exists and are filtered out (not skipped) where none does,
     // as LibTorch's own C++ test main does.
-    if (!torch::cuda::is_available()) {
+    auto exclude = [](const char* pattern) {
         auto& filter = ::testing::GTEST_FLAG(filter);
-        filter += filter.find('-') == std::string::npos ? "-Cuda*" : ":Cuda*";
-    }
+        filter += (filter.find('-') == std::string::npos ? "-" : ":") + std::string(pattern);
+    };
+    if (!torch::cuda::is_available()) exclude("Cuda*");
+    // Likewise the AVX-512 kernels where they are not built, the CPU lacks AVX-512, or they are
+    // switched off (GANVAS_SMALL_CONV=0 / GANVAS_WINOGRAD=0).
+    if (!ganvas::small_conv_enabled() || !ganvas::winograd_enabled()) exclude("Avx512Kernels.*");
     // ctest runs tests two at a time on two cores; one intra-op thread each.
     torch::set_num_threads(1);
     return RUN_ALL_TESTS();

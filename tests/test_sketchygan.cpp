@@ -9,9 +9,10 @@
 #include "ganvas/data/synth.h"
 #include "ganvas/edges/detector.h"
 #include "ganvas/eval/paired_eval.h"
-#include "ganvas/infer/translate.h"
+#include "ganvas/io/file_jobs.h"
+#include "ganvas/nn/inference_context.h"
 #include "ganvas/losses/gan_loss.h"
-#include "ganvas/models/factory.h"
+#include "ganvas/models/registry.h"
 #include "ganvas/models/sketchygan/sketchygan_model.h"
 
 #include <fstream>
@@ -183,18 +184,29 @@ TEST_F(SeededTest, ClassConditionalTranslationAndNoise) {
         model.generator()->decoder[4]->cbn1->beta[2].fill_(1.0);
     }
     const auto sketch = sketch_batch(1, 1).input;
-    torch::manual_seed(1);
-    const auto a = model.translate_labeled(sketch, torch::tensor({0}, torch::kLong));
-    torch::manual_seed(1);
-    const auto b = model.translate_labeled(sketch, torch::tensor({2}, torch::kLong));
-    torch::manual_seed(1);
-    const auto a2 = model.translate_labeled(sketch, torch::tensor({0}, torch::kLong));
-    EXPECT_TRUE(torch::equal(a, a2)) << "same noise, same class: same image";
+    const auto run = [&](const std::string& cls, uint64_t seed, int64_t samples = 1) {
+        InferenceRequest r;
+        r.inputs["sketch"] = sketch;
+        if (!cls.empty()) r.parameters["class"] = cls;
+        r.seed = seed;
+        r.samples = samples;
+        return model.infer(r).outputs;
+    };
+    const auto a = run("class0", 1).at(0).images;
+    const auto b = run("class2", 1).at(0).images;
+    const auto a2 = run("", 1).at(0).images;  // the first class by default
+    EXPECT_TRUE(torch::equal(a, a2)) << "same seed, same class: same image";
     EXPECT_GT((a - b).abs().mean().item<double>(), 1e-4) << "the class changes the image";
-    EXPECT_GT((model.translate(sketch) - model.translate(sketch)).abs().max().item<double>(), 0.0) << "noise";
-    EXPECT_THROW(model.translate_labeled(sketch, torch::tensor({3}, torch::kLong)), Error);
-    EXPECT_EQ(class_index(model, "class2"), 2);
-    EXPECT_THROW(class_index(model, "dog"), UsageError);
+    EXPECT_GT((a - run("class0", 2).at(0).images).abs().max().item<double>(), 0.0) << "another seed, other noise";
+    const auto two = run("class0", 1, 2);
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_EQ(two[1].name, "output_1");
+    EXPECT_TRUE(torch::equal(two[0].images, a)) << "sample 0 is the single sample";
+    EXPECT_GT((two[0].images - two[1].images).abs().max().item<double>(), 0.0) << "samples differ";
+    EXPECT_THROW(run("dog", 1), UsageError);
+    EXPECT_THROW(run("class0", 1, 0), UsageError);
+    auto generator = make_cpu_generator(0);
+    EXPECT_THROW(model.generate(sketch, torch::tensor({3}, torch::kLong), generator), Error);
     EXPECT_EQ(model.classify(torch::rand({2, 3, 64, 64})).sizes(), torch::IntArrayRef({2, 3}));
 }
 
@@ -330,9 +342,10 @@ TEST(SketchPhotoData, FoldersAbImagesAndEdgeMaps) {
     EXPECT_LT((a.input - b.input).abs().max().item<double>(), 1e-6) << "the same sketch from both layouts";
     EXPECT_LT((a.target - b.target).abs().max().item<double>(), 1e-6);
     // The photo's edge map: dark strokes on white, most of them near the object's outline.
-    ASSERT_TRUE(a.alt_input.defined());
-    EXPECT_EQ(a.alt_input.sizes(), a.input.sizes());
-    const auto strokes = a.alt_input[0] < 0.9;  // one-pixel strokes drawn at twice the size, area-resized
+    ASSERT_TRUE(a.extra.count("edges"));
+    const auto& edges = a.extra.at("edges");
+    EXPECT_EQ(edges.sizes(), a.input.sizes());
+    const auto strokes = edges[0] < 0.9;  // one-pixel strokes drawn at twice the size, area-resized
     const int64_t n = strokes.sum().item<int64_t>();
     EXPECT_GT(n, 20);
     EXPECT_LT(n, 48 * 48 / 4);
@@ -341,7 +354,7 @@ TEST(SketchPhotoData, FoldersAbImagesAndEdgeMaps) {
     EXPECT_GT((strokes.to(torch::kFloat) * near_outline).sum().item<double>() / static_cast<double>(n), 0.6);
     // Collated, every example's edge map travels with the batch.
     const auto batch = collate({a, b});
-    EXPECT_EQ(batch.alt_input.sizes(), torch::IntArrayRef({2, 3, 48, 48}));
+    EXPECT_EQ(batch.get("edges").sizes(), torch::IntArrayRef({2, 3, 48, 48}));
     // A category the model does not know is named.
     EXPECT_THROW(SketchPhotoDataset(sketch_photo_files(dir / "ab", Split::All, {}), {{"square"}, 48, 48}, false), Error);
 }
@@ -391,9 +404,8 @@ TEST_F(SeededTest, EvaluationMeasuresDiversityAndTheClassifier) {
     EXPECT_GE(r.class_accuracy_real, 0.0);
     EXPECT_LE(r.class_accuracy_real, 1.0);
     // Samples of one input: K files.
-    const auto jobs = sample_jobs({{"in.png", "out/a.png"}}, 3);
-    ASSERT_EQ(jobs.size(), 3u);
-    EXPECT_EQ(jobs[2].output, fs::path("out/a_2.png"));
+    EXPECT_EQ(sample_path("out/a.png", 2, 3), fs::path("out/a_2.png"));
+    EXPECT_EQ(sample_path("out/a.png", 0, 1), fs::path("out/a.png"));
 }
 
 }  // namespace

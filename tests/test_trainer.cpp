@@ -56,11 +56,12 @@ public:
         return losses;
     }
     std::vector<Visual> visuals(const Batch& b) override { return inner_.visuals(b); }
-    void set_lr_scale(double s) override { inner_.set_lr_scale(s); }
-    torch::Tensor translate(const torch::Tensor& x) override { return inner_.translate(x); }
     void save(torch::serialize::OutputArchive& a) const override { inner_.save(a); }
     void load(torch::serialize::InputArchive& a) override { inner_.load(a); }
     int64_t parameter_count() const override { return inner_.parameter_count(); }
+
+protected:
+    InferenceResult run_inference(const InferenceRequest& r) override { return inner_.infer(r); }
 
 private:
     ColorizerModel inner_;

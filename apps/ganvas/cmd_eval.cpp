@@ -1,12 +1,12 @@
+// `ganvas eval`: a trained model on held-aside data, with the metric set its descriptor names.
 #include "cli_common.h"
 #include "commands.h"
 #include "ganvas/core/atomic_file.h"
 #include "ganvas/core/checkpoint.h"
 #include "ganvas/core/error.h"
 #include "ganvas/data/image_folder.h"
-#include "ganvas/eval/evaluate.h"
-#include "ganvas/eval/paired_eval.h"
-#include "ganvas/models/factory.h"
+#include "ganvas/eval/evaluate_model.h"
+#include "ganvas/models/registry.h"
 
 #include <iostream>
 #include <memory>
@@ -18,19 +18,8 @@ struct EvalFlags {
     RuntimeFlags runtime;
     std::string checkpoint, data, split = "all", json;
     SplitOptions split_options;
-    EvalOptions options;
-    PairedEvalOptions paired;
+    ModelEvalOptions options;
 };
-
-template <typename Result>
-void report(const Result& result, const std::string& json) {
-    if (json == "-") {
-        std::cout << result.to_json().dump(2) << "\n";
-        return;
-    }
-    std::cout << result.table();
-    if (!json.empty()) write_file_atomic(json, result.to_json().dump(2) + "\n");
-}
 
 void run(const EvalFlags& f) {
     const Placement placement = apply_runtime_flags(f.runtime);
@@ -39,32 +28,32 @@ void run(const EvalFlags& f) {
     auto model = load_model(loaded, placement);
     auto files = model->data_files(f.data, split, f.split_options);
     if (files.empty()) throw Error("no images of split '" + f.split + "' under " + f.data);
-    if (auto* colorizer = dynamic_cast<ColorizerModel*>(model.get())) {
-        report(evaluate_colorizer(*colorizer, files, f.options), f.json);
-    } else {
-        PairedEvalOptions paired = f.paired;
-        paired.limit = f.options.limit;
-        paired.size = f.options.image_size;
-        report(evaluate_paired(*model, files, paired), f.json);
+    const ModelEvaluation result = evaluate_model(*model, files, f.options);
+    if (f.json == "-") {
+        std::cout << result.json.dump(2) << "\n";
+        return;
     }
+    std::cout << result.table;
+    if (!f.json.empty()) write_file_atomic(f.json, result.json.dump(2) + "\n");
 }
 
 }  // namespace
 
 void register_eval(CLI::App& app) {
     auto flags = std::make_shared<EvalFlags>();
-    auto* cmd = app.add_subcommand("eval", "a model on held-aside data: the colorizer's PSNR, SSIM, colorfulness against baselines; paired models' L1, PSNR, SSIM");
+    auto* cmd = app.add_subcommand("eval", "a model on held-aside data with its metric set: colorization (PSNR, SSIM, colorfulness against baselines) or paired (L1, PSNR, SSIM, diversity)");
     cmd->add_option("--checkpoint", flags->checkpoint, "checkpoint file or run folder")->required();
     cmd->add_option("--data", flags->data, "folder of color images (searched recursively)")->required();
     cmd->add_option("--split", flags->split, "train, val, test or all")->capture_default_str();
     cmd->add_option("--val-ratio", flags->split_options.val_ratio, "as in training")->capture_default_str();
-    cmd->add_option("--size", flags->options.image_size, "evaluation size (default: the training size)");
+    cmd->add_option("--size", flags->options.size, "evaluation size (default: the training size)");
     cmd->add_option("--limit", flags->options.limit, "evaluate at most this many images");
     cmd->add_option("--batch", flags->options.batch, "images per forward pass")->capture_default_str();
-    cmd->add_option("--html", flags->paired.html_dir, "paired models: write input | output | target rows and the "
-                                                      "metrics as DIR/index.html");
-    cmd->add_option("--seed", flags->paired.seed, "paired models: seed of the generator's dropout / noise");
-    cmd->add_option("--diversity", flags->paired.diversity,
+    cmd->add_option("--html", flags->options.html_dir,
+                    "example outputs: paired models write input | output | target rows and the metrics as "
+                    "DIR/index.html; colorization models the first images as DIR/<n>_{gray,output,truth}.png");
+    cmd->add_option("--seed", flags->options.seed, "paired models: seed of the generator's dropout / noise");
+    cmd->add_option("--diversity", flags->options.diversity,
                     "paired models: translate each input K times and report the mean pairwise L1 (K >= 2)");
     cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
     add_runtime_flags(cmd, flags->runtime);

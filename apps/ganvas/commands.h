@@ -4,8 +4,9 @@
 
 namespace ganvas::cli {
 
+void register_models(CLI::App& app);
 void register_train(CLI::App& app);
-void register_colorize(CLI::App& app);
+void register_colorize(CLI::App& app);  // beside translate, in cmd_translate.cpp
 void register_translate(CLI::App& app);
 void register_edges(CLI::App& app);  // edges and eval-edges
 void register_eval(CLI::App& app);

@@ -15,22 +15,29 @@ Batch Batch::to(const torch::Device& device) const {
     out.input = input.to(device);
     out.target = target.to(device);
     out.label = label.defined() ? label.to(device) : label;
-    out.alt_input = alt_input.defined() ? alt_input.to(device) : alt_input;
+    for (const auto& [name, t] : extra) out.extra[name] = t.to(device);
     return out;
 }
 
 Batch collate(const std::vector<Example>& examples) {
     TORCH_CHECK(!examples.empty(), "collate needs at least one example");
-    std::vector<torch::Tensor> inputs, targets, alts;
+    std::vector<torch::Tensor> inputs, targets;
     std::vector<int64_t> labels;
     for (const auto& e : examples) {
         inputs.push_back(e.input);
         targets.push_back(e.target);
         labels.push_back(e.label);
-        if (e.alt_input.defined()) alts.push_back(e.alt_input);
     }
     Batch batch;
-    if (alts.size() == examples.size()) batch.alt_input = torch::stack(alts);
+    for (const auto& [name, first] : examples.front().extra) {
+        std::vector<torch::Tensor> stack;
+        for (const auto& e : examples) {
+            auto it = e.extra.find(name);
+            if (it == e.extra.end() || !it->second.defined()) break;
+            stack.push_back(it->second);
+        }
+        if (stack.size() == examples.size()) batch.extra[name] = torch::stack(stack);
+    }
     batch.input = torch::stack(inputs);
     batch.target = torch::stack(targets);
     batch.label = torch::tensor(labels, torch::kInt64);

@@ -265,7 +265,7 @@ Example SketchPhotoDataset::get(size_t index, uint64_t seed) const {
     const PairAugment augment{config_.load_size, config_.size, config_.flip};
     auto [s, p] = augment_pair(sketch, photo, augment, seed, train_);
     Example ex{image_to_tensor(s), image_to_tensor(p), labels_[index], {}};
-    if (!edge.empty()) ex.alt_input = image_to_tensor(augment_pair(edge, photo, augment, seed, train_).first);
+    if (!edge.empty()) ex.extra["edges"] = image_to_tensor(augment_pair(edge, photo, augment, seed, train_).first);
     return ex;
 }
 

@@ -66,7 +66,7 @@ class SketchPhotoDataset final : public Dataset {
 public:
     SketchPhotoDataset(std::vector<std::filesystem::path> files, SketchPhotoConfig config, bool train);
     size_t size() const override { return files_.size(); }
-    // input: the sketch (gray in 3 channels), target: the photo, alt_input: the photo's edge
+    // input: the sketch (gray in 3 channels), target: the photo, extra["edges"]: the photo's edge
     // sketch (when configured), label: the category's index. Same crop and flip for all three.
     Example get(size_t index, uint64_t seed) const override;
     std::string describe(size_t index) const override { return files_.at(index).string(); }

@@ -3,7 +3,7 @@
 #pragma once
 #include "ganvas/edges/detector.h"
 #include "ganvas/edges/postprocess.h"
-#include "ganvas/infer/colorize.h"
+#include "ganvas/io/file_jobs.h"
 
 #include <functional>
 #include <string>

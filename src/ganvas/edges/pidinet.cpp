@@ -659,15 +659,16 @@ StageScratch stage_scratch(const StageArgs& args) {
 
 const Kernels* select_kernels() {
     static const Kernels* const chosen = [] {
-        const Kernels* best = cpu_has("avx512f") ? avx512_kernels()
-                              : cpu_has("avx2") && cpu_has("fma") ? avx2_kernels()
-                                                                   : nullptr;
+        // Each set only where it is built (x86-64) and the CPU runs it.
+        const Kernels* avx512 = cpu_has("avx512f") ? avx512_kernels() : nullptr;
+        const Kernels* avx2 = cpu_has("avx2") && cpu_has("fma") ? avx2_kernels() : nullptr;
         const char* env = std::getenv("GANVAS_PIDINET_KERNELS");
-        if (!env || !*env) return best;
+        if (!env || !*env) return avx512 ? avx512 : avx2;
         if (!std::strcmp(env, "none")) return static_cast<const Kernels*>(nullptr);
-        if (!std::strcmp(env, "avx2") && cpu_has("avx2") && cpu_has("fma")) return avx2_kernels();
-        if (!std::strcmp(env, "avx512") && cpu_has("avx512f")) return avx512_kernels();
-        throw Error(std::string("GANVAS_PIDINET_KERNELS=") + env + ": expected avx512, avx2 or none (and a CPU that has it)");
+        if (!std::strcmp(env, "avx2") && avx2) return avx2;
+        if (!std::strcmp(env, "avx512") && avx512) return avx512;
+        throw Error(std::string("GANVAS_PIDINET_KERNELS=") + env +
+                    ": expected avx512, avx2 or none (and a CPU and a build that have it)");
     }();
     return chosen;
 }

@@ -5,11 +5,13 @@
 #include "ganvas/core/image.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/eval/metrics.h"
+#include "ganvas/models/registry.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ganvas {
@@ -36,16 +38,29 @@ nlohmann::json means_json(const MetricMeans& m) {
 
 }  // namespace
 
+MetricMeans ColorizerEvaluation::baseline(const std::string& name) const {
+    for (const auto& [n, m] : baselines) {
+        if (n == name) return m;
+    }
+    return {};
+}
+
 nlohmann::json ColorizerEvaluation::to_json() const {
-    return {{"images", images},
+    nlohmann::json j = {{"images", images},
             {"failed", failed},
             {"image_size", image_size},
             {"ssim", "skimage structural_similarity defaults: 7x7 uniform window, K1 0.01, K2 0.03, "
                      "sample covariance, data range 255, mean of R, G, B"},
             {"model", means_json(model)},
             {"gray", means_json(gray)},
-            {"mean_chroma", means_json(mean_chroma)},
             {"truth", {{"colorfulness", truth_colorfulness}}}};
+    // "mean chroma" -> "mean_chroma", as earlier versions wrote it.
+    for (const auto& [name, means] : baselines) {
+        std::string key = name;
+        std::replace(key.begin(), key.end(), ' ', '_');
+        j[key] = means_json(means);
+    }
+    return j;
 }
 
 std::string ColorizerEvaluation::table() const {
@@ -57,22 +72,24 @@ std::string ColorizerEvaluation::table() const {
     };
     t += row("model", model);
     t += row("gray", gray);
-    t += row("mean chroma", mean_chroma);
+    for (const auto& [name, means] : baselines) t += row(name.c_str(), means);
     t += fmt::format("{:<14}{:>10}{:>10}{:>14.1f}\n", "truth", "-", "-", truth_colorfulness);
     return t;
 }
 
-ColorizerEvaluation evaluate_colorizer(ColorizerModel& model, const std::vector<fs::path>& all_files,
-                                       const EvalOptions& options) {
+ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs::path>& all_files,
+                                          const EvalOptions& options) {
     ColorizerEvaluation result;
-    result.image_size = options.image_size > 0 ? options.image_size : model.options().image_size;
+    result.image_size = options.image_size > 0 ? options.image_size : model.training_size();
     if (result.image_size < 7) throw UsageError("--size must be at least 7");
+    const std::string main_input = model_descriptor(model.name()).main_input().name;
     if (options.batch < 1) throw UsageError("--batch must be at least 1");
     std::vector<fs::path> files = all_files;
     if (options.limit > 0 && static_cast<int64_t>(files.size()) > options.limit) files.resize(options.limit);
     if (files.empty()) throw Error("no images to evaluate");
 
-    Accumulator acc_model, acc_gray, acc_mean;
+    Accumulator acc_model, acc_gray;
+    std::vector<std::pair<std::string, Accumulator>> acc_baselines;
     double truth_colorfulness = 0.0;
     int64_t written = 0;
     Progress progress("eval", static_cast<int64_t>(files.size()));
@@ -91,14 +108,19 @@ ColorizerEvaluation evaluate_colorizer(ColorizerModel& model, const std::vector<
         if (truths.empty()) continue;
         auto truth = torch::stack(truths);
         auto gray = quantize_8bit(rgb_to_gray3(truth));
-        auto output = model.colorize(gray);
-        auto mean = model.mean_chroma(gray);
+        InferenceRequest request;
+        request.inputs[main_input] = gray;
+        auto output = model.infer(request).outputs.front().images;
+        const auto baselines = model.baselines(gray);
+        if (acc_baselines.empty()) {
+            for (const auto& b : baselines) acc_baselines.emplace_back(b.name, Accumulator{});
+        }
         for (int64_t k = 0; k < truth.size(0); ++k) {
             const cv::Mat t = tensor_to_image(truth[k]), o = tensor_to_image(output[k]);
-            const cv::Mat g = tensor_to_image(gray[k]), m = tensor_to_image(mean[k]);
+            const cv::Mat g = tensor_to_image(gray[k]);
             acc_model.add(o, t);
             acc_gray.add(g, t);
-            acc_mean.add(m, t);
+            for (size_t b = 0; b < baselines.size(); ++b) acc_baselines[b].second.add(tensor_to_image(baselines[b].images[k]), t);
             truth_colorfulness += colorfulness_u8(t);
             if (!options.examples_dir.empty() && written < options.examples) {
                 const auto stem = options.examples_dir / fmt::format("{:03d}", written);
@@ -114,7 +136,7 @@ ColorizerEvaluation evaluate_colorizer(ColorizerModel& model, const std::vector<
     if (result.images == 0) throw Error("none of the " + std::to_string(files.size()) + " images could be read");
     result.model = acc_model.mean(result.images);
     result.gray = acc_gray.mean(result.images);
-    result.mean_chroma = acc_mean.mean(result.images);
+    for (const auto& [name, acc] : acc_baselines) result.baselines.emplace_back(name, acc.mean(result.images));
     result.truth_colorfulness = truth_colorfulness / static_cast<double>(result.images);
     return result;
 }

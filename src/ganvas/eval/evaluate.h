@@ -1,9 +1,11 @@
-// `ganvas eval` for the colorizer: the model against two baselines on the same images.
+// `ganvas eval` for colorization models (descriptor metric set "colorization"): the model against
+// baselines on the same images.
 //   gray         the input itself (luma copied to R, G, B)
-//   mean chroma  the input's lightness with the training set's per-pixel mean Lab a, b
+//   each of the model's baselines() (the colorizer's "mean chroma": the input's lightness with the
+//   training set's per-pixel mean Lab a, b)
 // Images are center-cropped and area-resized to the evaluation size, like the training data.
 #pragma once
-#include "ganvas/models/colorizer/colorizer_model.h"
+#include "ganvas/models/gan_model.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,15 +25,18 @@ struct ColorizerEvaluation {
     int64_t images = 0;
     int64_t failed = 0;
     int64_t image_size = 0;
-    MetricMeans model, gray, mean_chroma;
+    MetricMeans model, gray;
+    std::vector<std::pair<std::string, MetricMeans>> baselines;  // the model's, by name
     double truth_colorfulness = 0.0;
+    // The means of baseline `name` (zeros when the model has none of that name).
+    MetricMeans baseline(const std::string& name) const;
 
     nlohmann::json to_json() const;
     std::string table() const;  // for people
 };
 
 struct EvalOptions {
-    int64_t image_size = 0;  // 0: the model's training size
+    int64_t image_size = 0;  // 0: the model's input size (its training size)
     int64_t batch = 16;
     int64_t limit = 0;       // evaluate at most this many images; 0 = all
     // When set, the first `examples` images are written there as <n>_{gray,output,truth}.png.
@@ -39,7 +44,9 @@ struct EvalOptions {
     int64_t examples = 0;
 };
 
-ColorizerEvaluation evaluate_colorizer(ColorizerModel& model, const std::vector<std::filesystem::path>& files,
-                                       const EvalOptions& options);
+// `model` must take the gray photo as its main input and know its size (input_size(), or
+// options.image_size).
+ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<std::filesystem::path>& files,
+                                          const EvalOptions& options);
 
 }  // namespace ganvas

@@ -5,6 +5,7 @@
 #include "ganvas/core/progress.h"
 #include "ganvas/eval/html_report.h"
 #include "ganvas/eval/metrics.h"
+#include "ganvas/models/registry.h"
 
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
@@ -81,12 +82,14 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     auto dataset = model.make_dataset(files, /*train=*/false);
     const int64_t n = options.limit > 0 ? std::min<int64_t>(options.limit, static_cast<int64_t>(dataset->size()))
                                         : static_cast<int64_t>(dataset->size());
-    torch::manual_seed(options.seed);
     PairedEvaluation result;
+    const ModelDescriptor& descriptor = model_descriptor(model.name());
+    const std::string main_input = descriptor.main_input().name;
+    const auto class_names = model.class_names();
     Sums model_sums, input_sums;
     double diversity_sum = 0;
     int64_t real_hits = 0, output_hits = 0, classified = 0;
-    const bool classes = model.class_names().size() > 1;
+    const bool classes = class_names.size() > 1;
     std::vector<std::vector<std::string>> rows;
     if (!options.html_dir.empty()) fs::create_directories(options.html_dir / "images");
     Progress progress("eval", n);
@@ -102,14 +105,28 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         }
         const cv::Mat input = at_size(tensor_to_image(ex.input), options.size);
         const cv::Mat target = at_size(tensor_to_image(ex.target), options.size);
-        const auto x = ex.input.unsqueeze(0);
-        const auto label = torch::full({1}, std::max<int64_t>(ex.label, 0), torch::kLong);
-        const auto run = [&] { return model.class_names().empty() ? model.translate(x) : model.translate_labeled(x, label); };
-        const auto out_tensor = run();
+        // Example i's own draw (seed + i), and its class when the model has classes.
+        InferenceRequest request;
+        request.inputs[main_input] = ex.input.unsqueeze(0);
+        for (const auto& spec : descriptor.inputs) {  // the further inputs the dataset makes (a style image)
+            if (spec.name == main_input) continue;
+            if (auto extra = ex.extra.find(spec.name); extra != ex.extra.end()) {
+                request.inputs[spec.name] = extra->second.unsqueeze(0);
+            }
+        }
+        request.seed = options.seed + static_cast<uint64_t>(i);
+        request.samples = std::max<int64_t>(1, options.diversity);
+        if (!class_names.empty() && ex.label >= 0 && ex.label < static_cast<int64_t>(class_names.size())) {
+            request.parameters["class"] = class_names[static_cast<size_t>(ex.label)];
+        }
+        const InferenceResult inferred = model.infer(request);
+        const auto& out_tensor = inferred.outputs.front().images;
         const cv::Mat output = at_size(tensor_to_image(out_tensor[0]), options.size);
         if (options.diversity >= 2) {
-            std::vector<cv::Mat> samples{output};
-            while (static_cast<int64_t>(samples.size()) < options.diversity) samples.push_back(at_size(tensor_to_image(run()[0]), options.size));
+            std::vector<cv::Mat> samples;
+            for (int64_t k = 0; k < options.diversity; ++k) {
+                samples.push_back(at_size(tensor_to_image(inferred.outputs[static_cast<size_t>(k)].images[0]), options.size));
+            }
             double sum = 0;
             int pairs = 0;
             for (size_t a = 0; a < samples.size(); ++a) {

@@ -1,12 +1,15 @@
 #include "ganvas/nn/adam.h"
 
+#include "ganvas/config.h"
 #include "ganvas/core/error.h"
 #include "ganvas/core/runtime.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#if GANVAS_X86_KERNELS
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 
@@ -30,6 +33,7 @@ inline void adam_scalar(float* p, const float* g, float* m, float* v, int64_t be
     }
 }
 
+#if GANVAS_X86_KERNELS
 // Eight elements at a time with AVX2, the same operations in the same order (IEEE sqrt and
 // division are exact per element, so results equal the scalar kernel's).
 __attribute__((target("avx2"))) void adam_avx2(float* p, const float* g, float* m, float* v, int64_t begin,
@@ -50,6 +54,7 @@ __attribute__((target("avx2"))) void adam_avx2(float* p, const float* g, float* 
     }
     adam_scalar(p, g, m, v, k, end, s);
 }
+#endif
 
 }  // namespace
 
@@ -91,10 +96,12 @@ void FusedAdam::step() {
                           static_cast<float>(1.0 - b1),   static_cast<float>(1.0 - b2),
                           static_cast<float>(1.0 / bc2_sqrt), static_cast<float>(config_.eps),
                           static_cast<float>(step_size)};
-        static const bool avx2 = cpu_has("avx2");
         at::parallel_for(0, p.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
-            if (avx2) adam_avx2(pp, gp, mp, vp, begin, end, st);
-            else adam_scalar(pp, gp, mp, vp, begin, end, st);
+#if GANVAS_X86_KERNELS
+            static const bool avx2 = cpu_has("avx2");
+            if (avx2) return adam_avx2(pp, gp, mp, vp, begin, end, st);
+#endif
+            adam_scalar(pp, gp, mp, vp, begin, end, st);
         });
     }
 }

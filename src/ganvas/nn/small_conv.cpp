@@ -1,5 +1,6 @@
 #include "ganvas/nn/small_conv.h"
 
+#include "ganvas/config.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/small_conv_kernels.h"
@@ -165,7 +166,7 @@ public:
 }  // namespace
 
 bool small_conv_enabled() {
-    static const bool avx512 = cpu_has("avx512f");
+    static const bool avx512 = GANVAS_X86_KERNELS && cpu_has("avx512f");
     return avx512 && env_switch_on("GANVAS_SMALL_CONV");
 }
 

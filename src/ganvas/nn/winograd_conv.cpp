@@ -1,5 +1,6 @@
 #include "ganvas/nn/winograd_conv.h"
 
+#include "ganvas/config.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/winograd_kernels.h"
 
@@ -129,7 +130,7 @@ public:
 }  // namespace
 
 bool winograd_enabled() {
-    static const bool avx512 = cpu_has("avx512f");
+    static const bool avx512 = GANVAS_X86_KERNELS && cpu_has("avx512f");
     return avx512 && env_switch_on("GANVAS_WINOGRAD");
 }
 

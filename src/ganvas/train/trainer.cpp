@@ -1,14 +1,12 @@
 #include "ganvas/train/trainer.h"
 
-#include "ganvas/train/run_page.h"
-
 #include "ganvas/core/atomic_file.h"
 #include "ganvas/core/checkpoint.h"
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/data/loader.h"
-#include "ganvas/models/factory.h"
+#include "ganvas/models/registry.h"
 #include "ganvas/train/run_log.h"
 #include "ganvas/train/run_page.h"
 #include "ganvas/train/signals.h"
@@ -197,7 +195,7 @@ TrainResult train(const TrainRequest& request) {
         placed.input = request.placement.apply(placed.input);
         placed.target = request.placement.apply(placed.target);
         placed.label = placed.label.to(request.placement.device);
-        if (placed.alt_input.defined()) placed.alt_input = request.placement.apply(placed.alt_input);
+        for (auto& [name, t] : placed.extra) t = request.placement.apply(t);
         model->begin_step(state.step, total);
         const NamedValues losses = model->train_step(placed);
         for (const auto& [name, value] : losses) {

@@ -35,11 +35,14 @@ ColorizerModel::ColorizerModel(ColorizerOptions options) : options_(std::move(op
     discriminator_ = DcganDiscriminator(options_.image_size, options_.d_width);
     init_dcgan_weights(*generator_);
     init_dcgan_weights(*discriminator_);
-    const auto adam = [&] {
-        return torch::optim::AdamOptions(options_.lr).betas({options_.beta1, options_.beta2});
-    };
-    opt_g_ = std::make_unique<torch::optim::Adam>(generator_->parameters(), adam());
-    opt_d_ = std::make_unique<torch::optim::Adam>(discriminator_->parameters(), adam());
+    const AdamConfig adam{options_.lr, options_.beta1, options_.beta2};
+    opt_g_ = std::make_unique<Optimizer>(generator_->parameters(), adam, AdamKind::Stock);
+    opt_d_ = std::make_unique<Optimizer>(discriminator_->parameters(), adam, AdamKind::Stock);
+    parts_.add_network("G", *generator_);
+    parts_.add_network("D", *discriminator_);
+    parts_.add_optimizer("opt_G", *opt_g_);
+    parts_.add_optimizer("opt_D", *opt_d_);
+    parts_.set_training(false);
     mean_ab_ = torch::zeros({2, options_.image_size, options_.image_size});
     place(placement_);
 }
@@ -75,15 +78,11 @@ void ColorizerModel::prepare(const Dataset& train_set) {
 
 void ColorizerModel::place(const Placement& placement) {
     placement_ = placement;
-    place_module(*generator_, placement_);
-    place_module(*discriminator_, placement_);
-    place_adam_state(*opt_g_, placement_);
-    place_adam_state(*opt_d_, placement_);
+    parts_.place(placement_);
 }
 
 NamedValues ColorizerModel::train_step(const Batch& batch) {
-    generator_->train();
-    discriminator_->train();
+    TrainingModeGuard training(parts_);
     const auto& gray = batch.input;
     const auto& real = batch.target;
     auto fake = generator_->forward(gray);
@@ -110,9 +109,40 @@ NamedValues ColorizerModel::train_step(const Batch& batch) {
 
 torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray) {
     torch::InferenceMode guard;
-    generator_->eval();
     auto out = generator_->forward(placement_.apply(gray));
     return out.to(torch::kCPU).contiguous();
+}
+
+torch::Tensor ColorizerModel::colorize_at_train_size(const torch::Tensor& gray) {
+    namespace F = torch::nn::functional;
+    torch::InferenceMode guard;
+    const int64_t size = options_.image_size, h = gray.size(2), w = gray.size(3);
+    const int64_t short_side = std::min(h, w);
+    if (short_side <= size) return colorize(gray);
+    const double s = static_cast<double>(size) / static_cast<double>(short_side);
+    const auto side = [&](int64_t n) { return std::max<int64_t>(1, std::llround(static_cast<double>(n) * s)); };
+    const auto cpu = gray.to(torch::kCPU);
+    const auto small = F::interpolate(cpu, F::InterpolateFuncOptions().size(std::vector<int64_t>{side(h), side(w)}).mode(torch::kArea));
+    auto ab = rgb_to_lab(colorize(small)).narrow(1, 1, 2);
+    ab = F::interpolate(ab, F::InterpolateFuncOptions()
+                                .size(std::vector<int64_t>{h, w})
+                                .mode(torch::kBilinear)
+                                .align_corners(false));
+    return lab_to_rgb(torch::cat({rgb_to_lab(cpu).narrow(1, 0, 1), ab}, 1)).contiguous();
+}
+
+InferenceResult ColorizerModel::run_inference(const InferenceRequest& request) {
+    const auto gray = rgb_to_gray3(request.inputs.at("gray"));
+    const bool at_train_size = request.parameters.value("at_train_size", false);
+    const auto out = at_train_size ? colorize_at_train_size(gray) : colorize(gray);
+    InferenceResult result;
+    // Deterministic: every sample is the same image.
+    for (int64_t k = 0; k < request.samples; ++k) result.outputs.push_back({sample_output_name(k, request.samples), out});
+    return result;
+}
+
+std::vector<Visual> ColorizerModel::baselines(const torch::Tensor& input) {
+    return {{"mean chroma", mean_chroma(rgb_to_gray3(input.to(torch::kCPU)))}};
 }
 
 torch::Tensor ColorizerModel::mean_chroma(const torch::Tensor& gray) const {
@@ -134,43 +164,34 @@ std::vector<Visual> ColorizerModel::visuals(const Batch& batch) {
     return {{"gray", batch.input.to(torch::kCPU)}, {"output", output}, {"truth", batch.target.to(torch::kCPU)}};
 }
 
-void ColorizerModel::set_lr_scale(double scale) {
-    for (auto* opt : {opt_g_.get(), opt_d_.get()}) {
-        for (auto& group : opt->param_groups()) {
-            static_cast<torch::optim::AdamOptions&>(group.options()).lr(options_.lr * scale);
-        }
-    }
-}
-
 void ColorizerModel::save(torch::serialize::OutputArchive& archive) const {
-    torch::serialize::OutputArchive g, d, og, od;
-    generator_->save(g);
-    discriminator_->save(d);
-    opt_g_->save(og);
-    opt_d_->save(od);
-    archive.write("G", g);
-    archive.write("D", d);
-    archive.write("opt_G", og);
-    archive.write("opt_D", od);
+    parts_.save(archive);
     archive.write("mean_ab", mean_ab_.to(torch::kCPU), /*is_buffer=*/true);
 }
 
 void ColorizerModel::load(torch::serialize::InputArchive& archive) {
-    torch::serialize::InputArchive g, d, og, od;
-    archive.read("G", g);
-    archive.read("D", d);
-    archive.read("opt_G", og);
-    archive.read("opt_D", od);
-    generator_->load(g);
-    discriminator_->load(d);
-    opt_g_->load(og);
-    opt_d_->load(od);
+    parts_.load(archive);
     archive.read("mean_ab", mean_ab_, /*is_buffer=*/true);
     place(placement_);
 }
 
-int64_t ColorizerModel::parameter_count() const {
-    return count_parameters(*generator_) + count_parameters(*discriminator_);
+ModelDescriptor colorizer_descriptor() {
+    ModelDescriptor d;
+    d.name = ColorizerModel::kName;
+    d.summary = "face colorization GAN: a gray photo in, a color photo out";
+    d.reference = "Li Ju, Face colorization GAN (2018); ganvas's default recipe in docs/RESULTS.md";
+    d.options = colorizer_option_specs();
+    d.image_size = 64;
+    d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{1500, 0, 16}; };
+    d.inputs = {{"gray", "a photo; only its luma is used, so gray or color both work"}};
+    d.parameters = {{"at_train_size", OptionType::Bool, false,
+                     "run the network at its training resolution and put the predicted chroma on the "
+                     "full-resolution lightness"}};
+    d.metrics = MetricSet::Colorization;
+    d.create = [](const nlohmann::json& options) {
+        return std::make_unique<ColorizerModel>(ColorizerOptions::from_json(options));
+    };
+    return d;
 }
 
 }  // namespace ganvas

@@ -5,8 +5,11 @@
 #include "ganvas/models/colorizer/networks.h"
 #include "ganvas/models/colorizer/options.h"
 #include "ganvas/models/gan_model.h"
+#include "ganvas/models/network_set.h"
+#include "ganvas/models/registry.h"
+#include "ganvas/nn/optimizer.h"
 
-#include <torch/optim/adam.h>
+#include <memory>
 
 namespace ganvas {
 
@@ -40,14 +43,17 @@ public:
     const Placement& placement() const override { return placement_; }
     NamedValues train_step(const Batch& batch) override;
     std::vector<Visual> visuals(const Batch& batch) override;
-    void set_lr_scale(double scale) override;
-    torch::Tensor translate(const torch::Tensor& input) override { return colorize(rgb_to_gray3(input)); }
+    std::vector<Visual> baselines(const torch::Tensor& input) override;
+    int64_t training_size() const override { return options_.image_size; }
     void save(torch::serialize::OutputArchive& archive) const override;
     void load(torch::serialize::InputArchive& archive) override;
-    int64_t parameter_count() const override;
+    int64_t parameter_count() const override { return parts_.parameter_count(); }
 
     // gray: [N, 3, H, W] -> RGB [N, 3, H, W] on CPU, in inference mode. Any H, W.
     torch::Tensor colorize(const torch::Tensor& gray);
+    // The network on a copy whose short side is the training size (area-resized), its chroma
+    // upsampled onto the full-resolution lightness: large photos keep their detail.
+    torch::Tensor colorize_at_train_size(const torch::Tensor& gray);
     // Input lightness with the training set's per-pixel mean a, b (resized to H, W).
     torch::Tensor mean_chroma(const torch::Tensor& gray) const;
 
@@ -55,14 +61,20 @@ public:
     ColorizerGenerator& generator() { return generator_; }
     DcganDiscriminator& discriminator() { return discriminator_; }
 
+protected:
+    InferenceResult run_inference(const InferenceRequest& request) override;
+
 private:
     ColorizerOptions options_;
     Placement placement_;
     ColorizerGenerator generator_{nullptr};
     DcganDiscriminator discriminator_{nullptr};
-    std::unique_ptr<torch::optim::Adam> opt_g_;
-    std::unique_ptr<torch::optim::Adam> opt_d_;
+    std::unique_ptr<Optimizer> opt_g_, opt_d_;
+    NetworkSet parts_;
     torch::Tensor mean_ab_;  // [2, S, S], Lab a and b averaged over the training set
 };
+
+// The descriptor registered for "colorizer".
+ModelDescriptor colorizer_descriptor();
 
 }  // namespace ganvas

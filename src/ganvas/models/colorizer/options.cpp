@@ -51,30 +51,46 @@ nlohmann::json ColorizerOptions::to_json() const {
             {"beta2", beta2}};
 }
 
+const std::vector<OptionSpec>& colorizer_option_specs() {
+    static const std::vector<OptionSpec> specs = specs_from_defaults(
+        ColorizerOptions::from_preset("default").to_json(),
+        {{"preset", "recipe the other defaults start from: default (measured on CelebA) or paper (Li Ju 2018)", "--preset"},
+         {"image_size", "training resolution, a power of two >= 16", "--size"},
+         {"widths", "generator widths of blocks 1-4", "--widths"},
+         {"d_width", "discriminator base width", "--d-width"},
+         {"output", "rgb (the paper) or chroma (Lab a, b on the input's lightness)", "--output-mode"},
+         {"reconstruction", "reconstruction loss: l1 or l2", "--reconstruction"},
+         {"rec_weight", "weight of the reconstruction loss in G's objective", "--rec-weight"},
+         {"adv_weight", "weight of the adversarial loss in G's objective", "--adv-weight"},
+         {"d_weight", "scale of D's objective", "--d-weight"},
+         {"lr", "Adam learning rate of G and D", "--lr"},
+         {"beta1", "Adam beta1"},
+         {"beta2", "Adam beta2"}});
+    return specs;
+}
+
 ColorizerOptions ColorizerOptions::from_json(const nlohmann::json& j) {
+    check_options("colorizer", colorizer_option_specs(), j);
     ColorizerOptions o = from_preset(j.value("preset", std::string("default")));
-    try {
-        if (j.contains("image_size")) o.image_size = j.at("image_size").get<int64_t>();
-        if (j.contains("widths")) o.widths = j.at("widths").get<std::vector<int64_t>>();
-        if (j.contains("d_width")) o.d_width = j.at("d_width").get<int64_t>();
-        if (j.contains("output")) {
-            const auto s = j.at("output").get<std::string>();
-            if (s != "rgb" && s != "chroma") throw UsageError("--output-mode: '" + s + "' is not rgb or chroma");
-            o.output = s == "rgb" ? ColorOutput::Rgb : ColorOutput::Chroma;
-        }
-        if (j.contains("reconstruction")) {
-            const auto s = j.at("reconstruction").get<std::string>();
-            if (s != "l1" && s != "l2") throw UsageError("--reconstruction: '" + s + "' is not l1 or l2");
-            o.reconstruction = s == "l1" ? ReconstructionLoss::L1 : ReconstructionLoss::L2;
-        }
-        for (auto [key, field] : {std::pair{"rec_weight", &o.rec_weight}, {"adv_weight", &o.adv_weight},
-                                  {"d_weight", &o.d_weight}, {"lr", &o.lr}, {"beta1", &o.beta1},
-                                  {"beta2", &o.beta2}}) {
-            if (j.contains(key)) *field = j.at(key).get<double>();
-        }
-    } catch (const nlohmann::json::exception& e) {
-        throw UsageError(std::string("colorizer options: ") + e.what());
+    read_option(j, "image_size", o.image_size);
+    read_option(j, "widths", o.widths);
+    read_option(j, "d_width", o.d_width);
+    if (j.contains("output")) {
+        const auto s = j.at("output").get<std::string>();
+        if (s != "rgb" && s != "chroma") throw UsageError("--output-mode: '" + s + "' is not rgb or chroma");
+        o.output = s == "rgb" ? ColorOutput::Rgb : ColorOutput::Chroma;
     }
+    if (j.contains("reconstruction")) {
+        const auto s = j.at("reconstruction").get<std::string>();
+        if (s != "l1" && s != "l2") throw UsageError("--reconstruction: '" + s + "' is not l1 or l2");
+        o.reconstruction = s == "l1" ? ReconstructionLoss::L1 : ReconstructionLoss::L2;
+    }
+    read_option(j, "rec_weight", o.rec_weight);
+    read_option(j, "adv_weight", o.adv_weight);
+    read_option(j, "d_weight", o.d_weight);
+    read_option(j, "lr", o.lr);
+    read_option(j, "beta1", o.beta1);
+    read_option(j, "beta2", o.beta2);
     o.validate();
     return o;
 }

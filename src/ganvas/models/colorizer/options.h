@@ -1,5 +1,7 @@
 // Options of the face-colorization GAN, with the paper's recipe and ganvas's default as presets.
 #pragma once
+#include "ganvas/core/options.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -34,8 +36,12 @@ struct ColorizerOptions {
     static ColorizerOptions from_preset(const std::string& preset);
     void validate() const;  // UsageError naming the option
     nlohmann::json to_json() const;
-    // Starts from the preset named in `j` (or "default"), then applies the keys present.
+    // Starts from the preset named in `j` (or "default"), then applies the keys present; unknown
+    // keys and wrong types are UsageErrors naming the key.
     static ColorizerOptions from_json(const nlohmann::json& j);
 };
+
+// The schema of the options (defaults of the "default" preset).
+const std::vector<OptionSpec>& colorizer_option_specs();
 
 }  // namespace ganvas

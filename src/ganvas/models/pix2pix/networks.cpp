@@ -32,7 +32,7 @@ NormKind parse_norm(const std::string& name) {
 
 nn::AnyModule make_norm(NormKind kind, int64_t channels) {
     switch (kind) {
-        case NormKind::Batch: return nn::AnyModule(nn::BatchNorm2d(channels));
+        case NormKind::Batch: return nn::AnyModule(ContextBatchNorm2d(channels));
         case NormKind::Instance: return nn::AnyModule(nn::InstanceNorm2d(channels));
         case NormKind::None: return nn::AnyModule(nn::Identity());
     }
@@ -71,7 +71,7 @@ UnetLevelImpl::UnetLevelImpl(int64_t outer_nc, int64_t inner_nc, int64_t input_n
             model->push_back(nn::ReLU());
             model->push_back(up(inner_nc * 2, bias));
             model->push_back(make_norm(norm, outer_nc));
-            if (dropout) model->push_back(nn::Dropout(0.5));
+            if (dropout) model->push_back(ContextDropout(0.5));
             break;
     }
     register_module("model", model);
@@ -104,7 +104,7 @@ ResnetBlockImpl::ResnetBlockImpl(int64_t dim, NormKind norm, bool dropout) {
     conv_block->push_back(conv(dim, dim, 3, 1, 0, bias));
     conv_block->push_back(make_norm(norm, dim));
     conv_block->push_back(nn::ReLU());
-    if (dropout) conv_block->push_back(nn::Dropout(0.5));
+    if (dropout) conv_block->push_back(ContextDropout(0.5));
     conv_block->push_back(nn::ReflectionPad2d(1));
     conv_block->push_back(conv(dim, dim, 3, 1, 0, bias));
     conv_block->push_back(make_norm(norm, dim));
@@ -207,6 +207,9 @@ void init_weights(nn::Module& net, const std::string& type, double gain) {
         if (weight) {
             init(*weight);
             if (bias->defined()) nn::init::zeros_(*bias);
+        } else if (auto* bn = m->as<ContextBatchNorm2d>()) {
+            nn::init::normal_(bn->weight, 1.0, gain);
+            nn::init::zeros_(bn->bias);
         } else if (auto* bn = m->as<nn::BatchNorm2d>()) {
             nn::init::normal_(bn->weight, 1.0, gain);
             nn::init::zeros_(bn->bias);

@@ -4,6 +4,7 @@
 // model.<i>..., PixelDiscriminator -> net.<i>...
 #pragma once
 #include "ganvas/nn/conv_transpose.h"
+#include "ganvas/nn/inference_context.h"
 #include "ganvas/nn/small_conv.h"
 
 #include <torch/nn.h>
@@ -16,6 +17,8 @@ enum class NormKind { Batch, Instance, None };
 NormKind parse_norm(const std::string& name);  // batch | instance | none; UsageError otherwise
 
 // The reference's norm layers: BatchNorm2d(affine, running stats); InstanceNorm2d without either.
+// Batch norm and dropout are the request-aware versions (nn/inference_context.h), so that
+// test.py's "batch statistics and dropout at test time" runs without writing any module state.
 // Convolutions before a norm have no bias only for batch norm, as in the reference.
 torch::nn::AnyModule make_norm(NormKind kind, int64_t channels);
 

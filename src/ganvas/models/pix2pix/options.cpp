@@ -58,52 +58,75 @@ nlohmann::json Pix2PixOptions::to_json() const {
             {"channels_last", channels_last}};
 }
 
+const std::vector<OptionSpec>& pix2pix_option_specs() {
+    static const std::vector<OptionSpec> specs = specs_from_defaults(
+        Pix2PixOptions().to_json(),
+        {{"netG", "generator: unet_256, unet_128, resnet_9blocks, resnet_6blocks", "--netG"},
+         {"netD", "discriminator: basic (70x70 PatchGAN), n_layers, pixel", "--netD"},
+         {"n_layers_D", "stride-2 layers of netD n_layers (1-6)"},
+         {"ngf", "generator base width"},
+         {"ndf", "discriminator base width"},
+         {"norm", "batch, instance or none", "--norm"},
+         {"dropout", "dropout 0.5 in the U-Net's inner decoder blocks / the ResNet blocks"},
+         {"init_type", "normal, xavier, kaiming or orthogonal"},
+         {"init_gain", "scale of the initial weights"},
+         {"gan_mode", "GAN objective: vanilla, lsgan, hinge, wgangp", "--gan-mode"},
+         {"lambda_L1", "weight of the L1 term", "--lambda-L1"},
+         {"lambda_gp", "weight of WGAN-GP's gradient penalty"},
+         {"lr", "Adam learning rate", "--lr"},
+         {"beta1", "Adam beta1"},
+         {"beta2", "Adam beta2"},
+         {"n_epochs", "share of the run (in epochs of n_epochs + n_epochs_decay) at the full learning rate"},
+         {"n_epochs_decay", "share of the run over which the rate decays linearly to zero"},
+         {"direction", "AtoB or BtoA: which half of an AB image is the input", "--direction"},
+         {"dataset_mode", "aligned (AB images), folders (A/ and B/), colorization (color photos, Lab)",
+          "--dataset-mode"},
+         {"load_size", "resize to this before the random crop (default: crop_size * 286 / 256)", "--load-size"},
+         {"crop_size", "the training crop, a multiple of 2^levels of netG", "--size"},
+         {"flip", "random horizontal flips in training"},
+         {"test_train_mode", "inference as test.py: batch statistics and dropout on (false: --eval)"},
+         {"transpose_kernel", "transposed convolutions: auto, onednn, reference (benchmarks)"},
+         {"fused_adam", "one-pass Adam (false: torch::optim::Adam; benchmarks)"},
+         {"channels_last", "channels-last tensors in the networks"}});
+    return specs;
+}
+
 Pix2PixOptions Pix2PixOptions::from_json(const nlohmann::json& j) {
+    check_options("pix2pix", pix2pix_option_specs(), j, kPix2PixLegacyOptions);
     Pix2PixOptions o;
-    const auto known = o.to_json();
-    try {
-        for (const auto& [key, value] : j.items()) {
-            if (!known.contains(key) && key != "fast_kernels") throw UsageError("pix2pix has no option '" + key + "'");
-        }
-        // Retired switch of early checkpoints: both speed-ups together.
-        if (j.contains("fast_kernels") && !j.at("fast_kernels").get<bool>()) {
-            o.transpose_kernel = "reference";
-            o.fused_adam = false;
-        }
-        auto get = [&](const char* key, auto& field) {
-            if (j.contains(key)) field = j.at(key).get<std::decay_t<decltype(field)>>();
-        };
-        get("netG", o.netG);
-        get("netD", o.netD);
-        get("n_layers_D", o.n_layers_D);
-        get("ngf", o.ngf);
-        get("ndf", o.ndf);
-        get("norm", o.norm);
-        get("dropout", o.dropout);
-        get("init_type", o.init_type);
-        get("init_gain", o.init_gain);
-        if (j.contains("gan_mode")) o.gan_mode = parse_gan_objective(j.at("gan_mode").get<std::string>());
-        get("lambda_L1", o.lambda_L1);
-        get("lambda_gp", o.lambda_gp);
-        get("lr", o.lr);
-        get("beta1", o.beta1);
-        get("beta2", o.beta2);
-        get("n_epochs", o.n_epochs);
-        get("n_epochs_decay", o.n_epochs_decay);
-        get("direction", o.direction);
-        if (j.contains("dataset_mode")) o.dataset_mode = parse_data_mode(j.at("dataset_mode").get<std::string>());
-        get("load_size", o.load_size);
-        get("crop_size", o.crop_size);
-        // The reference's 286 / 256 ratio when only the crop is given.
-        if (j.contains("crop_size") && !j.contains("load_size")) o.load_size = o.crop_size * 286 / 256;
-        get("flip", o.flip);
-        get("test_train_mode", o.test_train_mode);
-        get("transpose_kernel", o.transpose_kernel);
-        get("fused_adam", o.fused_adam);
-        get("channels_last", o.channels_last);
-    } catch (const nlohmann::json::exception& e) {
-        throw UsageError(std::string("pix2pix options: ") + e.what());
+    // Retired switch of early checkpoints: both speed-ups together.
+    if (j.contains("fast_kernels") && !j.at("fast_kernels").get<bool>()) {
+        o.transpose_kernel = "reference";
+        o.fused_adam = false;
     }
+    read_option(j, "netG", o.netG);
+    read_option(j, "netD", o.netD);
+    read_option(j, "n_layers_D", o.n_layers_D);
+    read_option(j, "ngf", o.ngf);
+    read_option(j, "ndf", o.ndf);
+    read_option(j, "norm", o.norm);
+    read_option(j, "dropout", o.dropout);
+    read_option(j, "init_type", o.init_type);
+    read_option(j, "init_gain", o.init_gain);
+    if (j.contains("gan_mode")) o.gan_mode = parse_gan_objective(j.at("gan_mode").get<std::string>());
+    read_option(j, "lambda_L1", o.lambda_L1);
+    read_option(j, "lambda_gp", o.lambda_gp);
+    read_option(j, "lr", o.lr);
+    read_option(j, "beta1", o.beta1);
+    read_option(j, "beta2", o.beta2);
+    read_option(j, "n_epochs", o.n_epochs);
+    read_option(j, "n_epochs_decay", o.n_epochs_decay);
+    read_option(j, "direction", o.direction);
+    if (j.contains("dataset_mode")) o.dataset_mode = parse_data_mode(j.at("dataset_mode").get<std::string>());
+    read_option(j, "load_size", o.load_size);
+    read_option(j, "crop_size", o.crop_size);
+    // The reference's 286 / 256 ratio when only the crop is given.
+    if (j.contains("crop_size") && !j.contains("load_size")) o.load_size = o.crop_size * 286 / 256;
+    read_option(j, "flip", o.flip);
+    read_option(j, "test_train_mode", o.test_train_mode);
+    read_option(j, "transpose_kernel", o.transpose_kernel);
+    read_option(j, "fused_adam", o.fused_adam);
+    read_option(j, "channels_last", o.channels_last);
     o.validate();
     return o;
 }

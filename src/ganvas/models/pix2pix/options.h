@@ -1,12 +1,14 @@
 // Options of pix2pix (Isola et al., CVPR 2017) with the reference implementation's defaults
 // (junyanz/pytorch-CycleGAN-and-pix2pix, `--model pix2pix`).
 #pragma once
+#include "ganvas/core/options.h"
 #include "ganvas/losses/gan_loss.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ganvas {
 
@@ -56,5 +58,9 @@ struct Pix2PixOptions {
     // Defaults, then the keys present; an unknown key is a UsageError naming it.
     static Pix2PixOptions from_json(const nlohmann::json& j);
 };
+
+// The schema of the options; "fast_kernels" is a retired key still read from old checkpoints.
+const std::vector<OptionSpec>& pix2pix_option_specs();
+inline const std::vector<std::string> kPix2PixLegacyOptions{"fast_kernels"};
 
 }  // namespace ganvas

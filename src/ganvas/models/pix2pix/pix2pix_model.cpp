@@ -56,14 +56,15 @@ Pix2PixModel::Pix2PixModel(Pix2PixOptions options) : options_(std::move(options)
     netG_ = make_pix2pix_generator(options_);
     netD_ = make_pix2pix_discriminator(options_);
     const AdamConfig adam{options_.lr, options_.beta1, options_.beta2};
-    if (options_.fused_adam) {
-        opt_g_ = std::make_unique<FusedAdam>(netG_.ptr()->parameters(), adam);
-        opt_d_ = std::make_unique<FusedAdam>(netD_.ptr()->parameters(), adam);
-    } else {
-        const auto stock = torch::optim::AdamOptions(options_.lr).betas({options_.beta1, options_.beta2});
-        stock_g_ = std::make_unique<torch::optim::Adam>(netG_.ptr()->parameters(), stock);
-        stock_d_ = std::make_unique<torch::optim::Adam>(netD_.ptr()->parameters(), stock);
-    }
+    const AdamKind kind = options_.fused_adam ? AdamKind::Fused : AdamKind::Stock;
+    opt_g_ = std::make_unique<Optimizer>(netG_.ptr()->parameters(), adam, kind);
+    opt_d_ = std::make_unique<Optimizer>(netD_.ptr()->parameters(), adam, kind);
+    parts_.add_network("G", *netG_.ptr());
+    parts_.add_network("D", *netD_.ptr());
+    // Stock Adam's state is a sub-archive under its own keys (checkpoints of either kind stay readable).
+    parts_.add_optimizer(kind == AdamKind::Fused ? "opt_G" : "stock_opt_G", *opt_g_);
+    parts_.add_optimizer(kind == AdamKind::Fused ? "opt_D" : "stock_opt_D", *opt_d_);
+    parts_.set_training(false);
     place(placement_);
 }
 
@@ -79,15 +80,7 @@ std::shared_ptr<Dataset> Pix2PixModel::make_dataset(std::vector<std::filesystem:
 void Pix2PixModel::place(const Placement& placement) {
     placement_ = placement;
     placement_.channels_last = options_.channels_last;
-    place_module(*netG_.ptr(), placement_);
-    place_module(*netD_.ptr(), placement_);
-    if (opt_g_) {
-        opt_g_->place(placement_);
-        opt_d_->place(placement_);
-    } else {
-        place_adam_state(*stock_g_, placement_);
-        place_adam_state(*stock_d_, placement_);
-    }
+    parts_.place(placement_);
 }
 
 torch::Tensor Pix2PixModel::network_input(const torch::Tensor& input) const {
@@ -115,12 +108,11 @@ void Pix2PixModel::set_d_requires_grad(bool requires) {
 }
 
 void Pix2PixModel::begin_step(int64_t step, int64_t total_steps) {
-    set_lr_scale(pix2pix_lr_scale(options_, step, total_steps));
+    set_lr(options_.lr * pix2pix_lr_scale(options_, step, total_steps));
 }
 
 NamedValues Pix2PixModel::train_step(const Batch& batch) {
-    netG_.ptr()->train();
-    netD_.ptr()->train();
+    TrainingModeGuard training(parts_);
     const auto real_a = network_input(batch.input);
     const auto real_b = network_target(batch.target);
     const auto fake_b = netG_.forward(real_a);
@@ -139,18 +131,18 @@ NamedValues Pix2PixModel::train_step(const Batch& batch) {
                               options_.lambda_gp);
         d = d + gp;
     }
-    if (opt_d_) opt_d_->zero_grad(); else stock_d_->zero_grad();
+    opt_d_->zero_grad();
     d.backward();
-    if (opt_d_) opt_d_->step(); else stock_d_->step();
+    opt_d_->step();
 
     // G: fool the updated D, stay close to the target.
     set_d_requires_grad(false);
     auto g_gan = gan_g_loss(objective, netD_.forward(fake_ab));
     auto g_l1 = torch::l1_loss(fake_b, real_b) * options_.lambda_L1;
     auto g = g_gan + g_l1;
-    if (opt_g_) opt_g_->zero_grad(); else stock_g_->zero_grad();
+    opt_g_->zero_grad();
     g.backward();
-    if (opt_g_) opt_g_->step(); else stock_g_->step();
+    opt_g_->step();
     set_d_requires_grad(true);
 
     NamedValues out{{"G_GAN", g_gan.item<double>()}, {"G_L1", g_l1.item<double>()},
@@ -159,25 +151,25 @@ NamedValues Pix2PixModel::train_step(const Batch& batch) {
     return out;
 }
 
-torch::Tensor Pix2PixModel::translate(const torch::Tensor& input) {
-    torch::NoGradGuard no_grad;
-    auto& g = *netG_.ptr();
-    // The reference's test.py runs G in training mode (batch statistics, dropout on); the running
-    // statistics that this would update are put back afterwards.
-    std::vector<torch::Tensor> saved;
-    if (options_.test_train_mode) {
-        for (const auto& b : g.buffers()) saved.push_back(b.clone());
-        g.train();
-    } else {
-        g.eval();
-    }
+torch::Tensor Pix2PixModel::translate(const torch::Tensor& input, uint64_t seed) {
+    torch::InferenceMode guard;
+    // The reference's test.py runs G in training mode: batch statistics, dropout on. Here G stays
+    // in eval mode and its norm and dropout layers read the request's context instead, so nothing
+    // shared is written.
+    ScopedInference context(seed, options_.test_train_mode);
     const auto x = placement_.apply(input);
-    auto out = to_image(netG_.forward(network_input(x)), x).to(torch::kCPU).contiguous();
-    if (options_.test_train_mode) {
-        auto buffers = g.buffers();
-        for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+    return to_image(netG_.forward(network_input(x)), x).to(torch::kCPU).contiguous();
+}
+
+InferenceResult Pix2PixModel::run_inference(const InferenceRequest& request) {
+    const auto& input = request.inputs.at("image");
+    InferenceResult result;
+    // Sample k draws its dropout masks from seed + k.
+    for (int64_t k = 0; k < request.samples; ++k) {
+        result.outputs.push_back({sample_output_name(k, request.samples),
+                                  translate(input, request.seed + static_cast<uint64_t>(k))});
     }
-    return out;
+    return result;
 }
 
 std::vector<Visual> Pix2PixModel::visuals(const Batch& batch) {
@@ -185,57 +177,34 @@ std::vector<Visual> Pix2PixModel::visuals(const Batch& batch) {
     return {{"input", batch.input.to(torch::kCPU)}, {"output", output}, {"target", batch.target.to(torch::kCPU)}};
 }
 
-void Pix2PixModel::set_lr_scale(double scale) {
-    const double lr = options_.lr * scale;
-    if (opt_g_) {
-        opt_g_->set_lr(lr);
-        opt_d_->set_lr(lr);
-        return;
-    }
-    for (auto* opt : {stock_g_.get(), stock_d_.get()}) {
-        for (auto& group : opt->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    }
-}
-
-void Pix2PixModel::save(torch::serialize::OutputArchive& archive) const {
-    torch::serialize::OutputArchive g, d;
-    netG_.ptr()->save(g);
-    netD_.ptr()->save(d);
-    archive.write("G", g);
-    archive.write("D", d);
-    if (opt_g_) {
-        opt_g_->save(archive, "opt_G");
-        opt_d_->save(archive, "opt_D");
-    } else {
-        torch::serialize::OutputArchive og, od;
-        stock_g_->save(og);
-        stock_d_->save(od);
-        archive.write("stock_opt_G", og);
-        archive.write("stock_opt_D", od);
-    }
+void Pix2PixModel::set_lr(double lr) {
+    opt_g_->set_lr(lr);
+    opt_d_->set_lr(lr);
 }
 
 void Pix2PixModel::load(torch::serialize::InputArchive& archive) {
-    torch::serialize::InputArchive g, d;
-    archive.read("G", g);
-    archive.read("D", d);
-    netG_.ptr()->load(g);
-    netD_.ptr()->load(d);
-    if (opt_g_) {
-        opt_g_->load(archive, "opt_G");
-        opt_d_->load(archive, "opt_D");
-    } else {
-        torch::serialize::InputArchive og, od;
-        archive.read("stock_opt_G", og);
-        archive.read("stock_opt_D", od);
-        stock_g_->load(og);
-        stock_d_->load(od);
-    }
+    parts_.load(archive);
     place(placement_);
 }
 
-int64_t Pix2PixModel::parameter_count() const {
-    return count_parameters(*netG_.ptr()) + count_parameters(*netD_.ptr());
+ModelDescriptor pix2pix_descriptor() {
+    ModelDescriptor d;
+    d.name = Pix2PixModel::kName;
+    d.summary = "paired image-to-image translation (U-Net or ResNet generator, PatchGAN), the common baseline";
+    d.reference = "Isola et al., CVPR 2017; junyanz/pytorch-CycleGAN-and-pix2pix (--model pix2pix)";
+    d.options = pix2pix_option_specs();
+    d.legacy_options = kPix2PixLegacyOptions;
+    d.image_size = 256;
+    d.train_defaults = [](const nlohmann::json& options) {
+        const auto o = Pix2PixOptions::from_json(options);
+        return TrainDefaults{0, o.n_epochs + o.n_epochs_decay, 1};
+    };
+    d.inputs = {{"image", "the input side of a pair (an AB image's half with translate --ab)"}};
+    d.metrics = MetricSet::Paired;
+    d.create = [](const nlohmann::json& options) {
+        return std::make_unique<Pix2PixModel>(Pix2PixOptions::from_json(options));
+    };
+    return d;
 }
 
 }  // namespace ganvas

@@ -4,9 +4,11 @@
 // and on the real pair with its loss halved; then G against the updated D).
 #pragma once
 #include "ganvas/models/gan_model.h"
+#include "ganvas/models/network_set.h"
 #include "ganvas/models/pix2pix/networks.h"
 #include "ganvas/models/pix2pix/options.h"
-#include "ganvas/nn/adam.h"
+#include "ganvas/models/registry.h"
+#include "ganvas/nn/optimizer.h"
 
 #include <memory>
 
@@ -34,12 +36,15 @@ public:
     void begin_step(int64_t step, int64_t total_steps) override;
     NamedValues train_step(const Batch& batch) override;
     std::vector<Visual> visuals(const Batch& batch) override;
-    void set_lr_scale(double scale) override;
-    torch::Tensor translate(const torch::Tensor& input) override;
-    int64_t translate_size() const override { return options_.crop_size; }
-    void save(torch::serialize::OutputArchive& archive) const override;
+    int64_t input_size() const override { return options_.crop_size; }
+    bool ab_input_is_right() const override { return options_.direction == "BtoA"; }
+    void save(torch::serialize::OutputArchive& archive) const override { parts_.save(archive); }
     void load(torch::serialize::InputArchive& archive) override;
-    int64_t parameter_count() const override;
+    int64_t parameter_count() const override { return parts_.parameter_count(); }
+
+    // Input images [N, 3, H, W] in [0, 1] -> outputs in [0, 1] on CPU, as test.py makes them
+    // (test_train_mode: batch statistics and dropout drawn from `seed`). Thread-safe as infer().
+    torch::Tensor translate(const torch::Tensor& input, uint64_t seed = 0);
 
     // Batch images ([N, 3, H, W] in [0, 1]) to the networks' ranges and back.
     torch::Tensor network_input(const torch::Tensor& input) const;   // [-1, 1]; L / 50 - 1 for colorization
@@ -52,14 +57,21 @@ public:
     torch::Tensor generate(const torch::Tensor& network_input) { return netG_.forward(network_input); }
     torch::Tensor discriminate(const torch::Tensor& pair) { return netD_.forward(pair); }
 
+protected:
+    InferenceResult run_inference(const InferenceRequest& request) override;
+
 private:
     void set_d_requires_grad(bool requires);
+    void set_lr(double lr);
 
     Pix2PixOptions options_;
     Placement placement_;
     torch::nn::AnyModule netG_, netD_;
-    std::unique_ptr<FusedAdam> opt_g_, opt_d_;
-    std::unique_ptr<torch::optim::Adam> stock_g_, stock_d_;  // fused_adam = false
+    std::unique_ptr<Optimizer> opt_g_, opt_d_;
+    NetworkSet parts_;
 };
+
+// The descriptor registered for "pix2pix".
+ModelDescriptor pix2pix_descriptor();
 
 }  // namespace ganvas

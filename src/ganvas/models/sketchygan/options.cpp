@@ -72,53 +72,81 @@ nlohmann::json SketchyGanOptions::to_json() const {
             {"ab_sketch", ab_sketch}};
 }
 
+const std::vector<OptionSpec>& sketchygan_option_specs() {
+    static const std::vector<OptionSpec> specs = specs_from_defaults(
+        SketchyGanOptions().to_json(),
+        {{"image_size", "64, 128 or 256 (one more MRU level per doubling)", "--size"},
+         {"classes", "category names, index = label (set from the data folder)", "", OptionType::StringList},
+         {"mru", "paper (one conv for the noise) or released (two)"},
+         {"activation", "generator activation: smooth or relu"},
+         {"noise_dim", "length of z ~ N(0, I); 0: no noise and no diversity term"},
+         {"width", "every channel count times this (1: the released widths)"},
+         {"init_std", "N(0, init_std) initial weights"},
+         {"lambda_l1", "weight of the L1 term"},
+         {"lambda_perceptual", "weight of the VGG perceptual term (needs vgg_weights)"},
+         {"lambda_div", "weight of the diversity term"},
+         {"lambda_aux_d", "weight of D's auxiliary classification loss"},
+         {"lambda_aux_g", "weight of G's auxiliary classification loss"},
+         {"focal_gamma", "focal loss gamma of D's classifier (0: cross-entropy)"},
+         {"vgg_weights", "VGG-19 to relu3_1 (.pth) for the perceptual term"},
+         {"lr_g", "G's Adam learning rate (D: lr_d, twice it by default)", "--lr"},
+         {"lr_d", "D's Adam learning rate"},
+         {"beta1", "Adam beta1"},
+         {"beta2", "Adam beta2"},
+         {"lr_floor", "the schedule's floor: lr * max(lr_floor, 1 - lr_decay * t / T)"},
+         {"lr_decay", "the schedule's slope"},
+         {"edge_schedule", "mix photo edge maps in for sketches early in training"},
+         {"sketch_p0", "share of real sketches at the start"},
+         {"sketch_rise", "how much that share rises over the run"},
+         {"edge_detector", "edge maps from classic, pidinet or hed"},
+         {"edge_weights", "pidinet's .pth or hed's Caffe files"},
+         {"input", "sketch, or distance (unsigned distance map of the strokes)"},
+         {"load_size", "training: resize to this, then a random image_size crop (default image_size * 9/8)",
+          "--load-size"},
+         {"flip", "random horizontal flips in training"},
+         {"sketchy_augmentation", "Sketchy Database rendering folder of photos and sketches"},
+         {"drop_flagged", "drop sketches flagged WrongPose / Context / Ambiguous / Error"},
+         {"ab_sketch", "AB images: which half is the sketch (auto, left, right)"}});
+    return specs;
+}
+
 SketchyGanOptions SketchyGanOptions::from_json(const nlohmann::json& j) {
+    check_options("sketchygan", sketchygan_option_specs(), j);
     SketchyGanOptions o;
-    nlohmann::json merged = o.to_json();
-    try {
-        for (const auto& [key, value] : j.items()) {
-            if (!merged.contains(key)) throw UsageError("sketchygan has no option '" + key + "'");
-            merged[key] = value;
-        }
-        // The 72 / 64 ratio when only the size is given.
-        if (j.contains("image_size") && !j.contains("load_size")) {
-            merged["load_size"] = j.at("image_size").get<int64_t>() * 9 / 8;
-        }
-        const auto& m = merged;
-        m.at("image_size").get_to(o.image_size);
-        m.at("classes").get_to(o.classes);
-        m.at("mru").get_to(o.mru);
-        m.at("activation").get_to(o.activation);
-        m.at("noise_dim").get_to(o.noise_dim);
-        m.at("width").get_to(o.width);
-        m.at("init_std").get_to(o.init_std);
-        m.at("lambda_l1").get_to(o.lambda_l1);
-        m.at("lambda_perceptual").get_to(o.lambda_perceptual);
-        m.at("lambda_div").get_to(o.lambda_div);
-        m.at("lambda_aux_d").get_to(o.lambda_aux_d);
-        m.at("lambda_aux_g").get_to(o.lambda_aux_g);
-        m.at("focal_gamma").get_to(o.focal_gamma);
-        m.at("vgg_weights").get_to(o.vgg_weights);
-        m.at("lr_g").get_to(o.lr_g);
-        m.at("lr_d").get_to(o.lr_d);
-        m.at("beta1").get_to(o.beta1);
-        m.at("beta2").get_to(o.beta2);
-        m.at("lr_floor").get_to(o.lr_floor);
-        m.at("lr_decay").get_to(o.lr_decay);
-        m.at("edge_schedule").get_to(o.edge_schedule);
-        m.at("sketch_p0").get_to(o.sketch_p0);
-        m.at("sketch_rise").get_to(o.sketch_rise);
-        m.at("edge_detector").get_to(o.edge_detector);
-        m.at("edge_weights").get_to(o.edge_weights);
-        m.at("input").get_to(o.input);
-        m.at("load_size").get_to(o.load_size);
-        m.at("flip").get_to(o.flip);
-        m.at("sketchy_augmentation").get_to(o.sketchy_augmentation);
-        m.at("drop_flagged").get_to(o.drop_flagged);
-        m.at("ab_sketch").get_to(o.ab_sketch);
-    } catch (const nlohmann::json::exception& e) {
-        throw UsageError(std::string("sketchygan options: ") + e.what());
-    }
+    read_option(j, "image_size", o.image_size);
+    read_option(j, "classes", o.classes);
+    read_option(j, "mru", o.mru);
+    read_option(j, "activation", o.activation);
+    read_option(j, "noise_dim", o.noise_dim);
+    read_option(j, "width", o.width);
+    read_option(j, "init_std", o.init_std);
+    read_option(j, "lambda_l1", o.lambda_l1);
+    read_option(j, "lambda_perceptual", o.lambda_perceptual);
+    read_option(j, "lambda_div", o.lambda_div);
+    read_option(j, "lambda_aux_d", o.lambda_aux_d);
+    read_option(j, "lambda_aux_g", o.lambda_aux_g);
+    read_option(j, "focal_gamma", o.focal_gamma);
+    read_option(j, "vgg_weights", o.vgg_weights);
+    read_option(j, "lr_g", o.lr_g);
+    o.lr_d = 2 * o.lr_g;
+    read_option(j, "lr_d", o.lr_d);
+    read_option(j, "beta1", o.beta1);
+    read_option(j, "beta2", o.beta2);
+    read_option(j, "lr_floor", o.lr_floor);
+    read_option(j, "lr_decay", o.lr_decay);
+    read_option(j, "edge_schedule", o.edge_schedule);
+    read_option(j, "sketch_p0", o.sketch_p0);
+    read_option(j, "sketch_rise", o.sketch_rise);
+    read_option(j, "edge_detector", o.edge_detector);
+    read_option(j, "edge_weights", o.edge_weights);
+    read_option(j, "input", o.input);
+    // The 72 / 64 ratio when only the size is given.
+    o.load_size = o.image_size * 9 / 8;
+    read_option(j, "load_size", o.load_size);
+    read_option(j, "flip", o.flip);
+    read_option(j, "sketchy_augmentation", o.sketchy_augmentation);
+    read_option(j, "drop_flagged", o.drop_flagged);
+    read_option(j, "ab_sketch", o.ab_sketch);
     o.validate();
     return o;
 }

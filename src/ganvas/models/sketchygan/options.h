@@ -2,6 +2,8 @@
 // (wchen342/SketchyGAN). Where the paper's equations and the released code differ, the paper is
 // the default and the released variant an option (docs/SKETCHYGAN.md lists each choice).
 #pragma once
+#include "ganvas/core/options.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -48,7 +50,11 @@ struct SketchyGanOptions {
 
     void validate() const;  // UsageError naming the option
     nlohmann::json to_json() const;
+    // Defaults, then the keys present (lr_d follows lr_g at twice it, and load_size image_size at
+    // 9/8, when only the first is given); unknown keys and wrong types are UsageErrors naming the key.
     static SketchyGanOptions from_json(const nlohmann::json& j);
 };
+
+const std::vector<OptionSpec>& sketchygan_option_specs();
 
 }  // namespace ganvas

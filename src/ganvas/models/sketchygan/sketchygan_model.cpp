@@ -5,6 +5,7 @@
 #include "ganvas/edges/detector.h"
 #include "ganvas/edges/postprocess.h"
 #include "ganvas/losses/gan_loss.h"
+#include "ganvas/nn/inference_context.h"
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -22,8 +23,17 @@ void SketchyGanModel::build() {
     netD_ = SketchyDiscriminator(options_);
     init_sketchy_weights(*netG_, options_.init_std);
     init_sketchy_weights(*netD_, options_.init_std);
-    opt_g_ = std::make_unique<FusedAdam>(netG_->parameters(), AdamConfig{options_.lr_g, options_.beta1, options_.beta2});
-    opt_d_ = std::make_unique<FusedAdam>(netD_->parameters(), AdamConfig{options_.lr_d, options_.beta1, options_.beta2});
+    opt_g_ = std::make_unique<Optimizer>(netG_->parameters(), AdamConfig{options_.lr_g, options_.beta1, options_.beta2},
+                                         AdamKind::Fused);
+    opt_d_ = std::make_unique<Optimizer>(netD_->parameters(), AdamConfig{options_.lr_d, options_.beta1, options_.beta2},
+                                         AdamKind::Fused);
+    parts_.clear();
+    parts_.add_network("G", *netG_);
+    parts_.add_network("D", *netD_);
+    parts_.add_optimizer("opt_G", *opt_g_);
+    parts_.add_optimizer("opt_D", *opt_d_);
+    if (vgg_) parts_.add_network("vgg", *vgg_, /*trained=*/false);
+    parts_.set_training(false);
     set_lr_scale(lr_scale_);
     place(placement_);
 }
@@ -48,6 +58,8 @@ void SketchyGanModel::bind_data(const fs::path& root) {
                              "(vgg19_to_relu3_1.pth, see docs/SKETCHYGAN.md), or --set lambda_perceptual=0");
         }
         vgg_ = load_vgg19_relu31(options_.vgg_weights);
+        vgg_->eval();
+        parts_.add_network("vgg", *vgg_, /*trained=*/false);
         place_module(*vgg_, placement_);
     }
 }
@@ -71,11 +83,7 @@ std::shared_ptr<Dataset> SketchyGanModel::make_dataset(std::vector<fs::path> fil
 
 void SketchyGanModel::place(const Placement& placement) {
     placement_ = placement;
-    place_module(*netG_, placement_);
-    place_module(*netD_, placement_);
-    if (vgg_) place_module(*vgg_, placement_);
-    opt_g_->place(placement_);
-    opt_d_->place(placement_);
+    parts_.place(placement_);
 }
 
 torch::Tensor SketchyGanModel::network_input(const torch::Tensor& sketch) const {
@@ -95,8 +103,11 @@ torch::Tensor SketchyGanModel::network_input(const torch::Tensor& sketch) const 
     return (gray * 2.0 - 1.0).contiguous(placement_.memory_format());
 }
 
-torch::Tensor SketchyGanModel::noise(int64_t n) const {
-    return torch::randn({n, std::max<int64_t>(options_.noise_dim, 1)}, torch::TensorOptions().device(placement_.device));
+torch::Tensor SketchyGanModel::noise(int64_t n, at::Generator* generator) const {
+    const std::vector<int64_t> shape{n, std::max<int64_t>(options_.noise_dim, 1)};
+    if (generator == nullptr) return torch::randn(shape, torch::TensorOptions().device(placement_.device));
+    // Drawn on the CPU, so a seed gives the same noise on every device.
+    return torch::randn(shape, *generator, torch::kFloat).to(placement_.device);
 }
 
 void SketchyGanModel::set_d_requires_grad(bool requires) {
@@ -112,15 +123,14 @@ NamedValues SketchyGanModel::train_step(const Batch& batch) {
     if (options_.lambda_perceptual > 0 && !vgg_) {
         throw Error("sketchygan: no feature network for the perceptual loss (bind_data was not called)");
     }
-    netG_->train();
-    netD_->train();
+    TrainingModeGuard training(parts_);
     const int64_t n = batch.size();
     const auto device = placement_.device;
     // Per example: the human sketch with probability p(t), else the photo's edge map.
     torch::Tensor sketch = network_input(batch.input);
-    if (batch.alt_input.defined() && sketch_p_ < 1.0) {
+    if (const auto edges = batch.get("edges"); edges.defined() && sketch_p_ < 1.0) {
         const auto use_sketch = torch::rand({n, 1, 1, 1}, torch::TensorOptions().device(device)) < sketch_p_;
-        sketch = torch::where(use_sketch, sketch, network_input(batch.alt_input)).contiguous(placement_.memory_format());
+        sketch = torch::where(use_sketch, sketch, network_input(edges)).contiguous(placement_.memory_format());
     }
     const auto photo = (batch.target * 2.0 - 1.0).contiguous(placement_.memory_format());
     const auto labels = batch.label.clamp_min(0).to(device);
@@ -177,33 +187,53 @@ NamedValues SketchyGanModel::train_step(const Batch& batch) {
     return out;
 }
 
-torch::Tensor SketchyGanModel::translate_labeled(const torch::Tensor& input, const torch::Tensor& labels) {
-    torch::NoGradGuard no_grad;
-    netG_->eval();
-    const auto x = placement_.apply(input);
+torch::Tensor SketchyGanModel::generate(const torch::Tensor& sketch, const torch::Tensor& labels,
+                                        at::Generator& generator) {
+    torch::InferenceMode guard;
+    const auto x = placement_.apply(sketch);
     const int64_t n = x.size(0);
-    torch::Tensor l = labels.defined() ? labels.to(placement_.device) : torch::zeros({n}, torch::kLong).to(placement_.device);
+    const auto l = labels.to(torch::kCPU);
     if (l.numel() != n || (l < 0).any().item<bool>() || (l >= options_.class_count()).any().item<bool>()) {
         throw Error("sketchygan: labels must be " + std::to_string(n) + " class indices in [0, " +
                     std::to_string(options_.class_count()) + ")");
     }
-    const auto out = netG_->forward(network_input(x), noise(n), l);
+    const auto out = netG_->forward(network_input(x), noise(n, &generator), l.to(placement_.device));
     return ((out + 1.0) * 0.5).clamp(0.0, 1.0).to(torch::kCPU).contiguous();
 }
 
-torch::Tensor SketchyGanModel::translate(const torch::Tensor& input) { return translate_labeled(input, {}); }
+InferenceResult SketchyGanModel::run_inference(const InferenceRequest& request) {
+    const auto& sketch = request.inputs.at("sketch");
+    int64_t label = 0;
+    if (const std::string name = request.parameters.value("class", std::string()); !name.empty()) {
+        const auto it = std::find(options_.classes.begin(), options_.classes.end(), name);
+        if (it == options_.classes.end()) {
+            std::string list;
+            for (const auto& c : options_.classes) list += (list.empty() ? "" : ", ") + c;
+            throw UsageError("class '" + name + "' is not one of the model's classes (" + list + ")");
+        }
+        label = it - options_.classes.begin();
+    }
+    const auto labels = torch::full({sketch.size(0)}, label, torch::kLong);
+    auto generator = make_cpu_generator(request.seed);
+    InferenceResult result;
+    for (int64_t k = 0; k < request.samples; ++k) {
+        result.outputs.push_back({sample_output_name(k, request.samples), generate(sketch, labels, generator)});
+    }
+    return result;
+}
 
 torch::Tensor SketchyGanModel::classify(const torch::Tensor& images) {
-    torch::NoGradGuard no_grad;
-    netD_->eval();
+    torch::InferenceMode guard;
     const auto x = (placement_.apply(images) * 2.0 - 1.0).contiguous(placement_.memory_format());
     return netD_->forward(x).second.to(torch::kCPU);
 }
 
 std::vector<Visual> SketchyGanModel::visuals(const Batch& batch) {
-    const auto labels = batch.label.defined() ? batch.label.clamp_min(0) : torch::Tensor();
-    auto first = translate_labeled(batch.input, labels);
-    auto second = translate_labeled(batch.input, labels);
+    const auto labels = batch.label.defined() ? batch.label.clamp_min(0) : torch::zeros({batch.size()}, torch::kLong);
+    // Two fixed noises, so that the grids of successive steps are comparable.
+    auto z1 = make_cpu_generator(1), z2 = make_cpu_generator(2);
+    auto first = generate(batch.input, labels, z1);
+    auto second = generate(batch.input, labels, z2);
     return {{"sketch", batch.input.to(torch::kCPU)}, {"output z1", first}, {"output z2", second},
             {"photo", batch.target.to(torch::kCPU)}};
 }
@@ -214,27 +244,26 @@ void SketchyGanModel::set_lr_scale(double scale) {
     opt_d_->set_lr(options_.lr_d * scale);
 }
 
-void SketchyGanModel::save(torch::serialize::OutputArchive& archive) const {
-    torch::serialize::OutputArchive g, d;
-    netG_->save(g);
-    netD_->save(d);
-    archive.write("G", g);
-    archive.write("D", d);
-    opt_g_->save(archive, "opt_G");
-    opt_d_->save(archive, "opt_D");
-}
-
 void SketchyGanModel::load(torch::serialize::InputArchive& archive) {
-    torch::serialize::InputArchive g, d;
-    archive.read("G", g);
-    archive.read("D", d);
-    netG_->load(g);
-    netD_->load(d);
-    opt_g_->load(archive, "opt_G");
-    opt_d_->load(archive, "opt_D");
+    parts_.load(archive);
     place(placement_);
 }
 
-int64_t SketchyGanModel::parameter_count() const { return count_parameters(*netG_) + count_parameters(*netD_); }
+ModelDescriptor sketchygan_descriptor() {
+    ModelDescriptor d;
+    d.name = SketchyGanModel::kName;
+    d.summary = "free-hand sketch in, diverse realistic photos out, class-conditional (MRU networks)";
+    d.reference = "Chen & Hays, SketchyGAN, CVPR 2018; wchen342/SketchyGAN (docs/SKETCHYGAN.md)";
+    d.options = sketchygan_option_specs();
+    d.image_size = 64;
+    d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{20000, 0, 16}; };
+    d.inputs = {{"sketch", "a line sketch, dark strokes on white (an AB image's half with translate --ab)"}};
+    d.parameters = {{"class", OptionType::String, "", "the class to draw, by name (default: the first class)", "--class"}};
+    d.metrics = MetricSet::Paired;
+    d.create = [](const nlohmann::json& options) {
+        return std::make_unique<SketchyGanModel>(SketchyGanOptions::from_json(options));
+    };
+    return d;
+}
 
 }  // namespace ganvas

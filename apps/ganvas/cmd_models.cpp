@@ -1,0 +1,50 @@
+// `ganvas models`: the registered models, from their descriptors.
+#include "commands.h"
+#include "ganvas/models/registry.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+namespace ganvas::cli {
+
+void register_models(CLI::App& app) {
+    struct Flags {
+        std::string name;
+        bool json = false;
+        bool names = false;
+    };
+    auto flags = std::make_shared<Flags>();
+    auto* cmd = app.add_subcommand("models", "list the models: inputs, parameters, options, defaults, metrics");
+    cmd->add_option("name", flags->name, "one model: its whole description");
+    cmd->add_flag("--json", flags->json, "as JSON, for programs");
+    cmd->add_flag("--names", flags->names, "the names only, one per line, for scripts");
+    cmd->callback([flags] {
+        std::vector<std::string> names = flags->name.empty() ? model_names() : std::vector<std::string>{flags->name};
+        if (flags->names) {
+            for (const auto& n : names) std::cout << n << "\n";
+            return;
+        }
+        if (flags->json) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& n : names) out.push_back(model_descriptor(n).to_json());
+            std::cout << (flags->name.empty() ? out : out.front()).dump(2) << "\n";
+            return;
+        }
+        if (!flags->name.empty()) {
+            std::cout << model_descriptor(flags->name).help();
+            return;
+        }
+        for (const auto& n : names) {
+            const auto& d = model_descriptor(n);
+            std::string inputs;
+            for (const auto& i : d.inputs) inputs += (inputs.empty() ? "" : ", ") + i.name + (i.required ? "" : "?");
+            std::cout << fmt::format("{:<12} {}\n{:<12} inputs: {}; metrics: {}\n", n, d.summary, "", inputs,
+                                     to_string(d.metrics));
+        }
+        std::cout << "\nganvas models NAME (or ganvas train --model NAME --help) shows a model's options.\n";
+    });
+}
+
+}  // namespace ganvas::cli

@@ -1,0 +1,57 @@
+// The networks and optimizers of a model as one set: saved, loaded, placed and counted together,
+// each under its checkpoint key, so that a model writes none of that plumbing itself.
+#pragma once
+#include "ganvas/nn/optimizer.h"
+#include "ganvas/nn/placement.h"
+
+#include <torch/nn/module.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ganvas {
+
+class NetworkSet {
+public:
+    // The set keeps references: the model owns the networks and optimizers and re-adds them (after
+    // clear()) whenever it rebuilds them.
+    void add_network(const std::string& key, torch::nn::Module& network, bool trained = true);
+    void add_optimizer(const std::string& key, Optimizer& optimizer);
+    void clear();
+
+    // Networks under their keys as sub-archives; optimizers as Optimizer::save writes them.
+    void save(torch::serialize::OutputArchive& archive) const;
+    void load(torch::serialize::InputArchive& archive);
+    // Networks first, then the optimizers' moments, which follow their parameters.
+    void place(const Placement& placement);
+    // Training mode for every network (inside a step) or eval mode (everywhere else).
+    void set_training(bool training);
+    // Parameters of the trained networks (helpers such as a fixed VGG are added with trained = false).
+    int64_t parameter_count() const;
+
+private:
+    struct Network {
+        std::string key;
+        torch::nn::Module* module;
+        bool trained;
+    };
+    std::vector<Network> networks_;
+    std::vector<std::pair<std::string, Optimizer*>> optimizers_;
+};
+
+// Training mode for the set's networks for the lifetime of the guard (a train step), eval after.
+class TrainingModeGuard {
+public:
+    explicit TrainingModeGuard(NetworkSet& set) : set_(set) { set_.set_training(true); }
+    ~TrainingModeGuard() { set_.set_training(false); }
+    TrainingModeGuard(const TrainingModeGuard&) = delete;
+    TrainingModeGuard& operator=(const TrainingModeGuard&) = delete;
+
+private:
+    NetworkSet& set_;
+};
+
+}  // namespace ganvas
