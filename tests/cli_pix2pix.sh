@@ -37,6 +37,10 @@ check "translate AB inputs" 0 $? "$work/tr.log" "pix2pix: wrote 2 of 2"
 [[ -s "$work/out/a.png" && -s "$work/out/sub/b.png" ]] || { echo "FAIL: translate outputs missing"; failures=$((failures + 1)); }
 "$ganvas" translate --checkpoint "$work/run" "$work/in/a.png" --out "$work/out" --ab sideways > "$work/e1.log" 2>&1
 check "bad --ab" 2 $? "$work/e1.log" "--ab"
+"$ganvas" translate --checkpoint "$work/run" "$work/in/a.png" --out "$work/o3" --input style="$work/in/a.png" > "$work/e3.log" 2>&1
+check "an input the model does not take" 2 $? "$work/e3.log" "style"
+"$ganvas" translate --checkpoint "$work/run" "$work/in/a.png" --out "$work/o4" --param class=shoe > "$work/e4.log" 2>&1
+check "a parameter the model does not take" 2 $? "$work/e4.log" "class"
 "$ganvas" translate --checkpoint "$work/run" "$work/in/a.png" --out "$work/in" > "$work/e2.log" 2>&1
 check "translate refuses to overwrite its input" 1 $? "$work/e2.log" "overwrite"
 

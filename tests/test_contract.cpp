@@ -27,7 +27,8 @@ namespace {
 
 // --- A toy model, registered by the test suite ------------------------------------------------
 // Learns to invert colors with a 1x1 convolution, plus noise of `noise` amplitude drawn from the
-// request's generator (so that seeds and samples matter).
+// request's generator (so that seeds and samples matter); an optional second input, "tint", pulls
+// the output halfway toward it (the path a style image takes).
 
 std::vector<OptionSpec> toy_specs() {
     return {{"noise", OptionType::Float, 0.05, "amplitude of the per-request noise"},
@@ -98,7 +99,12 @@ protected:
         InferenceResult result;
         for (int64_t k = 0; k < request.samples; ++k) {
             auto noise = torch::randn(input.sizes(), generator, torch::kFloat) * noise_;
-            auto out = (torch::sigmoid(net_(input)).cpu() + noise).clamp(0, 1);
+            auto out = torch::sigmoid(net_(input)).cpu() + noise;
+            // The optional second input shifts the output toward it (a stand-in for a style image).
+            if (auto tint = request.inputs.find("tint"); tint != request.inputs.end()) {
+                out = out + 0.5 * (tint->second.cpu() - out);
+            }
+            out = out.clamp(0, 1);
             result.outputs.push_back({sample_output_name(k, request.samples), out});
         }
         return result;
@@ -121,7 +127,7 @@ void register_toy_once() {
         d.options = toy_specs();
         d.image_size = 16;
         d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{10, 0, 4}; };
-        d.inputs = {{"image", "a photo"}};
+        d.inputs = {{"image", "a photo"}, {"tint", "an image the output leans toward", /*required=*/false}};
         d.metrics = MetricSet::Paired;
         d.create = [](const nlohmann::json& o) { return std::make_unique<ToyModel>(o); };
         register_model(std::move(d));
@@ -206,6 +212,26 @@ TEST(Contract, AToyModelGoesThroughTheLibraryCallsOfTheCli) {
     const cv::Mat out0 = read_image_rgb(sample_path(jobs[0].output, 0, 2));
     const cv::Mat out1 = read_image_rgb(sample_path(jobs[0].output, 1, 2));
     EXPECT_GT(cv::norm(out0, out1, cv::NORM_L1), 0.0) << "two samples drew the same noise";
+
+    // A second input: one file for every job, or a folder matched by relative path.
+    const fs::path tinted = outs / "tinted", by_folder = outs / "by_folder";
+    FileRequest with_file;
+    with_file.extra_inputs["tint"] = jobs[1].input;
+    EXPECT_EQ(predict_files(predictor, plan_outputs({data.path()}, tinted), with_file).written, 24);
+    FileRequest with_folder;
+    with_folder.extra_inputs["tint"] = data.path();  // each input tinted by itself
+    EXPECT_EQ(predict_files(predictor, plan_outputs({data.path()}, by_folder), with_folder).written, 24);
+    const cv::Mat plain = read_image_rgb(sample_path(jobs[2].output, 0, 2)), input2 = read_image_rgb(jobs[2].input);
+    const cv::Mat toward_file = read_image_rgb(tinted / jobs[2].relative);
+    const cv::Mat toward_self = read_image_rgb(by_folder / jobs[2].relative);
+    EXPECT_LT(cv::norm(toward_self, input2, cv::NORM_L1), cv::norm(plain, input2, cv::NORM_L1));
+    EXPECT_GT(cv::norm(toward_file, toward_self, cv::NORM_L1), 0.0);
+    FileRequest missing;
+    missing.extra_inputs["tint"] = data / "no_such_folder";
+    EXPECT_THROW(predict_files(predictor, jobs, missing), UsageError);
+    FileRequest unknown;
+    unknown.extra_inputs["style"] = jobs[1].input;
+    EXPECT_THROW(predict_files(predictor, jobs, unknown), UsageError);
 
     // Evaluate with its descriptor's metric set: it learnt to invert, far better than the input.
     const ModelEvaluation eval = evaluate_model(*model, model->data_files(data.path(), Split::All, {}), {});

@@ -1,6 +1,7 @@
 #include "test_util.h"
 
 #include "ganvas/data/synth.h"
+#include "ganvas/config.h"
 #include "ganvas/core/image.h"
 #include "ganvas/nn/small_conv.h"
 #include "ganvas/nn/winograd_conv.h"
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
     // Likewise the AVX-512 kernels where they are not built, the CPU lacks AVX-512, or they are
     // switched off (GANVAS_SMALL_CONV=0 / GANVAS_WINOGRAD=0).
     if (!ganvas::small_conv_enabled() || !ganvas::winograd_enabled()) exclude("Avx512Kernels.*");
+    // PiDiNet's fused kernels exist only in builds with the x86 kernels (GANVAS_X86_KERNELS).
+    if (!GANVAS_X86_KERNELS) exclude("SeededTest.FusedPdcBlock*");
     // ctest runs tests two at a time on two cores; one intra-op thread each.
     torch::set_num_threads(1);
     return RUN_ALL_TESTS();

@@ -40,6 +40,7 @@ void fold(const Window&, const float*, int64_t, float*, int64_t, int64_t) { abse
 }  // namespace small_conv_kernels
 
 namespace winograd_kernels {
+Tiling tiling_for(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t) { absent("winograd tiling_for"); }
 void input_transform(const Tiling&, const float*, float*, int64_t, int64_t) { absent("winograd input_transform"); }
 void input_grad_transform(const Tiling&, const float*, float*, int64_t, int64_t) {
     absent("winograd input_grad_transform");
