@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Makes the images README.md shows (docs/images/), from ganvas's own embedded synthetic data only:
-# short training runs of the colorizer, pix2pix and SketchyGAN, then their outputs on held-out
-# images, and the classic edge detector on a generated photo. About 10 minutes on 2 cores.
-# Usage: bash scripts/make-readme-images.sh [build folder] [scratch folder]
+# short training runs of the colorizer, pix2pix, SketchyGAN and style2paints, then their outputs on
+# held-out images, and the classic edge detector on a generated photo. About 15 minutes on 2 cores.
+# style2paints needs VGG-19 to relu3_1 for its style encoder (the third argument; default: the
+# development copy in ../shared/weights); without it that row is skipped.
+# Usage: bash scripts/make-readme-images.sh [build folder] [scratch folder] [vgg19_to_relu3_1.pth]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 work=${2:-$(mktemp -d)}
+vgg=${3:-../shared/weights/vgg19-r31/vgg19_to_relu3_1.pth}
 ganvas="$build/ganvas"
 out=docs/images
 mkdir -p "$work" "$out"
@@ -51,4 +54,24 @@ cp "$sketch" "$out/sketchygan_pair.png"
 cp "$work/color/test/synth_000001.png" "$out/edges_photo.png"
 cp "$work/edges/map/synth_000001.png" "$out/edges_probability.png"
 cp "$work/edges/sketch/synth_000001.png" "$out/edges_sketch.png"
+# style2paints: synthetic line art whose palette only the style image tells, 3 minutes; one held-out
+# drawing painted with two held-out paintings.
+if [[ -f "$vgg" ]]; then
+    "$ganvas" data synth --lineart --out "$work/s2p/data" --count 600 --size 64 --seed 6
+    "$ganvas" data synth --lineart --out "$work/s2p/test" --count 3 --size 64 --seed 7  # never trained on
+    [[ -e "$work/s2p/run/checkpoint.pt" ]] ||
+        "$ganvas" train --model style2paints --data "$work/s2p/data" --out "$work/s2p/run" --size 64 \
+            --set ngf=16 --set ndf=16 --set hint_width=256 --set style_weights="$vgg" --batch 8 --steps 3000 \
+            --time-budget 180
+    drawing="$work/s2p/test/lineart/art_000000.png"
+    for k in 1 2; do
+        "$ganvas" translate --checkpoint "$work/s2p/run" "$drawing" --input style="$work/s2p/test/color/art_00000$k.png" \
+            --out "$work/s2p/out$k"
+        cp "$work/s2p/test/color/art_00000$k.png" "$out/style2paints_style$k.png"
+        cp "$work/s2p/out$k/art_000000.png" "$out/style2paints_output$k.png"
+    done
+    cp "$drawing" "$out/style2paints_lineart.png"
+else
+    echo "no VGG-19 weights at $vgg: style2paints skipped" >&2
+fi
 echo "wrote $(ls "$out" | wc -l) images to $out"

@@ -145,6 +145,9 @@ nlohmann::json small_options(const std::string& model) {
     if (model == "sketchygan") {
         return {{"width", 0.25}, {"lambda_perceptual", 0}, {"classes", {"cat", "dog"}}};
     }
+    if (model == "style2paints") {
+        return {{"image_size", 32}, {"ngf", 4}, {"ndf", 4}, {"hint_width", 16}, {"middle_blocks", 1}};
+    }
     return nlohmann::json::object();
 }
 

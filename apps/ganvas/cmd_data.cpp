@@ -16,6 +16,7 @@ struct SynthFlags {
     uint64_t seed = 1;
     bool ab = false;
     bool sketch = false;
+    bool lineart = false;
 };
 }  // namespace
 
@@ -31,9 +32,21 @@ void register_data(CLI::App& app) {
     synth->add_flag("--ab", flags->ab, "write pix2pix AB pairs: edges (left) | image (right)");
     synth->add_flag("--sketch", flags->sketch,
                     "write the 4-class sketch set for sketchygan: <out>/<class>/ AB pairs photo | sketch, --count per class");
+    synth->add_flag("--lineart", flags->lineart,
+                    "write the line-art set for style2paints: <out>/color/ paintings and <out>/lineart/ their line art");
     synth->callback([flags] {
+        if (flags->ab + flags->sketch + flags->lineart > 1) {
+            throw UsageError("--ab, --sketch and --lineart are different sets; pick one");
+        }
+        if (flags->lineart) {
+            Progress progress("synth", flags->count);
+            const int64_t n = write_synth_lineart_dataset(flags->out, flags->count, flags->size, flags->seed,
+                                                          [&](int64_t done) { progress.update(done); });
+            progress.finish();
+            spdlog::info("wrote {} line art / painting pairs to {}", n, flags->out);
+            return;
+        }
         if (flags->sketch) {
-            if (flags->ab) throw UsageError("--ab and --sketch are two different sets; pick one");
             Progress progress("synth", flags->count * kSynthSketchClasses);
             const int64_t n = write_synth_sketch_dataset(flags->out, flags->count, flags->size, flags->seed,
                                                          [&](int64_t done) { progress.update(done); });

@@ -78,7 +78,7 @@ void register_edges(CLI::App& app) {
     auto* cmd = app.add_subcommand("edges", "edge maps and sketch-like drawings from photos (SketchyGAN's pipeline)");
     cmd->add_option("inputs", f.inputs, "image files or folders (recursive, relative paths kept)")->required();
     cmd->add_option("--out", f.out, "output folder (PNG)")->required();
-    cmd->add_option("--detector", f.detector, "pidinet, hed or classic (no weights)")->capture_default_str();
+    cmd->add_option("--detector", f.detector, "pidinet, hed, classic (no weights) or xdog (line art, no weights)")->capture_default_str();
     cmd->add_option("--weights", f.weights, "pidinet: table5_pidinet.pth; hed: hed_pretrained_bsds.caffemodel or its folder");
     cmd->add_option("--stage", f.stage, "probability (the detector's map), sketch (strokes) or distance (distance map)")
         ->capture_default_str();

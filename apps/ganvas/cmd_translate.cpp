@@ -82,6 +82,7 @@ void run(const PredictFlags& f, const std::string& command) {
         throw UsageError("--samples: 1 to " + std::to_string(InferenceRequest::kMaxSamples));
     }
     request.extra_inputs = extra_inputs(f.extra_inputs, d);
+    request.contact_sheet = std::filesystem::path(f.out) / "contact_sheet.png";
     std::vector<std::filesystem::path> inputs(f.inputs.begin(), f.inputs.end());
     const auto jobs = plan_outputs(inputs, f.out);
     if (jobs.empty()) throw Error("no images found in the given inputs");
@@ -109,7 +110,8 @@ void register_translate(CLI::App& app) {
     auto* cmd = add_predict_command(app, "translate", "run any trained model on images (the checkpoint names the model)", flags);
     cmd->add_option("--input", flags->extra_inputs,
                     "another named input as NAME=PATH: one image for all, or a folder with an image of the same "
-                    "relative name per input (see ganvas models)");
+                    "relative name per input; for a style, a folder gives one output per style and a contact sheet "
+                    "(see ganvas models)");
     cmd->add_option("--param", flags->params, "a request parameter as KEY=VALUE (see ganvas models)");
     cmd->add_option("--ab", flags->ab,
                     "inputs are AB pairs: translate the left or right half, or 'auto' (the model's input side)");

@@ -12,5 +12,6 @@ void register_edges(CLI::App& app);  // edges and eval-edges
 void register_eval(CLI::App& app);
 void register_data(CLI::App& app);
 void register_demo(CLI::App& app);
+void register_compare(CLI::App& app);
 
 }  // namespace ganvas::cli

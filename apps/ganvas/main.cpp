@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     ganvas::cli::register_eval(app);
     ganvas::cli::register_data(app);
     ganvas::cli::register_demo(app);
+    ganvas::cli::register_compare(app);
 
     try {
         app.parse(argc, argv);

@@ -41,15 +41,40 @@ std::vector<fs::path> list_images(const fs::path& root) {
     return files;
 }
 
+cv::Mat composite_over_white(const cv::Mat& bgra) {
+    TORCH_CHECK(bgra.type() == CV_8UC4, "composite_over_white expects 8-bit BGRA");
+    cv::Mat out(bgra.size(), CV_8UC3);
+    for (int y = 0; y < bgra.rows; ++y) {
+        const auto* in = bgra.ptr<cv::Vec4b>(y);
+        auto* o = out.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < bgra.cols; ++x) {
+            const int a = in[x][3];
+            for (int c = 0; c < 3; ++c) o[x][c] = static_cast<uchar>((in[x][c] * a + 255 * (255 - a) + 127) / 255);
+        }
+    }
+    return out;
+}
+
 cv::Mat read_image_rgb(const fs::path& path) {
     // imdecode from our own buffer: imread cannot tell "missing" from "corrupt".
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("cannot open image " + path.string());
     std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (bytes.empty()) throw Error("image " + path.string() + " is empty");
+    // A PNG with an alpha channel (IHDR colour type 4 or 6): line art and sketches are often dark
+    // strokes on a transparent background, whose hidden colour is black. Composite over white.
+    const bool png_alpha = bytes.size() > 25 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' &&
+                           bytes[3] == 'G' && (bytes[25] == 4 || bytes[25] == 6);
     cv::Mat bgr;
     try {
-        bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
+        if (png_alpha) {
+            cv::Mat bgra = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+            if (!bgra.empty() && bgra.channels() == 4) {
+                if (bgra.depth() == CV_16U) bgra.convertTo(bgra, CV_8U, 1.0 / 257.0);
+                bgr = composite_over_white(bgra);
+            }
+        }
+        if (bgr.empty()) bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
     } catch (const cv::Exception& e) {
         throw Error("image " + path.string() + " is corrupt: " + e.what());
     }

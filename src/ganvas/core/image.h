@@ -21,9 +21,13 @@ bool has_image_extension(const std::filesystem::path& path);
 // Throws Error naming `root` when it does not exist.
 std::vector<std::filesystem::path> list_images(const std::filesystem::path& root);
 
-// Reads an image as 8-bit RGB (gray files become three equal channels).
+// Reads an image as 8-bit RGB (gray files become three equal channels; a PNG with transparency is
+// composited over white, so strokes on a transparent background read as strokes on paper).
 // Throws Error naming the file when it is missing, unreadable or corrupt.
 cv::Mat read_image_rgb(const std::filesystem::path& path);
+
+// 8-bit BGRA -> BGR over a white background.
+cv::Mat composite_over_white(const cv::Mat& bgra);
 
 // Writes 8-bit RGB (or one-channel gray) atomically; the format follows the extension. Throws
 // Error naming the file.

@@ -226,4 +226,53 @@ int64_t write_synth_sketch_dataset(const std::filesystem::path& out, int64_t cou
     return done;
 }
 
+std::pair<cv::Mat, cv::Mat> synth_lineart_pair(uint64_t seed, int64_t index, int size) {
+    Rng rng{std::mt19937_64(seed * 0xD1B54A32D192ED03ull + static_cast<uint64_t>(index) * 977 + 3)};
+    const float s = static_cast<float>(size);
+    const float base_hue = rng.uniform(0.0f, 360.0f);
+    const cv::Vec3f background = hsv_to_rgb(std::fmod(base_hue + 180.0f, 360.0f), rng.uniform(0.1f, 0.3f), 0.95f);
+    cv::Mat3f painting(size, size, background);
+    cv::Mat lineart(size, size, CV_8UC3, cv::Scalar::all(255));
+    const int shapes = 2 + static_cast<int>(rng.uniform(0.0f, 2.999f));
+    const int stroke = std::max(1, size / 48);
+    for (int k = 0; k < shapes; ++k) {
+        const cv::Vec3f fill = hsv_to_rgb(std::fmod(base_hue + 120.0f * static_cast<float>(k % 3), 360.0f),
+                                          rng.uniform(0.5f, 0.9f), rng.uniform(0.6f, 0.95f));
+        const cv::Point center(cvRound(s * rng.uniform(0.25f, 0.75f)), cvRound(s * rng.uniform(0.25f, 0.75f)));
+        const int radius = std::max(2, cvRound(s * rng.uniform(0.12f, 0.25f)));
+        std::vector<cv::Point> poly;
+        const int sides = k % 3 == 0 ? 40 : k % 3 == 1 ? 4 : 3;
+        const float turn = rng.uniform(0.0f, 6.2831853f);
+        for (int v = 0; v < sides; ++v) {
+            const float a = turn + 6.2831853f * static_cast<float>(v) / static_cast<float>(sides);
+            poly.emplace_back(center.x + cvRound(radius * std::cos(a)), center.y + cvRound(radius * std::sin(a)));
+        }
+        const std::vector<std::vector<cv::Point>> polys{poly};
+        cv::fillPoly(painting, polys, cv::Scalar(fill[0], fill[1], fill[2]), cv::LINE_AA);
+        cv::polylines(painting, polys, true, cv::Scalar::all(0.08), stroke, cv::LINE_AA);
+        // Later shapes cover earlier ones in the line art too.
+        cv::fillPoly(lineart, polys, cv::Scalar::all(255), cv::LINE_AA);
+        cv::polylines(lineart, polys, true, cv::Scalar::all(20), stroke, cv::LINE_AA);
+    }
+    cv::Mat painting8;
+    painting.convertTo(painting8, CV_8UC3, 255.0);
+    return {painting8, lineart};
+}
+
+int64_t write_synth_lineart_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
+                                    const std::function<void(int64_t)>& on_progress) {
+    if (count < 1) throw UsageError("--count must be at least 1");
+    if (size < 16) throw UsageError("--size must be at least 16");
+    ensure_writable_dir(out / "color");
+    ensure_writable_dir(out / "lineart");
+    for (int64_t i = 0; i < count; ++i) {
+        auto [painting, lineart] = synth_lineart_pair(seed, i, size);
+        const std::string name = fmt::format("art_{:06d}.png", i);
+        write_image_rgb(out / "color" / name, painting);
+        write_image_rgb(out / "lineart" / name, lineart);
+        if (on_progress) on_progress(i + 1);
+    }
+    return count;
+}
+
 }  // namespace ganvas

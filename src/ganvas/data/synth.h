@@ -42,4 +42,14 @@ std::pair<cv::Mat, cv::Mat> synth_sketch_pair(uint64_t seed, int category, int64
 int64_t write_synth_sketch_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
                                    const std::function<void(int64_t)>& on_progress = {});
 
+// The line-art set (style2paints needs a painting whose palette the line art does not tell): a few
+// overlapping shapes outlined in black; the painting fills the background and each shape from one
+// random palette of three hues, so only a style image can say which colours go where. Pair
+// `index`: {painting, line art (black strokes on white)}, 8-bit RGB.
+std::pair<cv::Mat, cv::Mat> synth_lineart_pair(uint64_t seed, int64_t index, int size);
+
+// Writes `count` pairs as <out>/color/art_000000.png and <out>/lineart/art_000000.png.
+int64_t write_synth_lineart_dataset(const std::filesystem::path& out, int64_t count, int size, uint64_t seed,
+                                    const std::function<void(int64_t)>& on_progress = {});
+
 }  // namespace ganvas

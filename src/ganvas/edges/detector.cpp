@@ -3,6 +3,7 @@
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
 #include "ganvas/edges/hed.h"
+#include "ganvas/edges/lineart.h"
 #include "ganvas/edges/pidinet.h"
 
 #include <opencv2/imgproc.hpp>
@@ -61,8 +62,24 @@ cv::Mat classic_edges(const cv::Mat& rgb, double sigma) {
     return out;
 }
 
+namespace {
+
+// XDoG line art (lineart.h) read as the probability of ink.
+class XdogDetector final : public EdgeDetector {
+public:
+    std::string name() const override { return "xdog"; }
+    cv::Mat probability(const cv::Mat& rgb) const override {
+        cv::Mat ink;
+        xdog_lineart(rgb).convertTo(ink, CV_32F, -1.0 / 255.0, 1.0);
+        return ink;
+    }
+};
+
+}  // namespace
+
 std::unique_ptr<EdgeDetector> make_edge_detector(const std::string& name, const std::filesystem::path& weights) {
     if (name == "classic") return std::make_unique<ClassicDetector>();
+    if (name == "xdog") return std::make_unique<XdogDetector>();
     if (name == "pidinet") {
         if (weights.empty()) throw UsageError("--weights: the pidinet detector needs its checkpoint (table5_pidinet.pth)");
         return std::make_unique<PidinetDetector>(weights);
@@ -71,7 +88,7 @@ std::unique_ptr<EdgeDetector> make_edge_detector(const std::string& name, const 
         if (weights.empty()) throw UsageError("--weights: the hed detector needs hed_pretrained_bsds.caffemodel");
         return make_hed_detector(weights);
     }
-    throw UsageError("--detector: '" + name + "' is not one of pidinet, hed, classic");
+    throw UsageError("--detector: '" + name + "' is not one of pidinet, hed, classic, xdog");
 }
 
 }  // namespace ganvas

@@ -2,6 +2,7 @@
 //   pidinet  PiDiNet (pidinet.h) from a checkpoint (`table5_pidinet.pth`)
 //   hed      HED through OpenCV dnn from the user's Caffe files (hed.h)
 //   classic  no weights: gradient magnitude of the Gaussian-smoothed image, scaled to [0, 1]
+//   xdog     no weights: XDoG line art (lineart.h) as the probability of ink
 #pragma once
 #include <opencv2/core.hpp>
 

@@ -61,6 +61,60 @@ std::string svg_line_plot(const std::string& title, const std::vector<double>& x
     return svg + "</svg>";
 }
 
+std::string svg_series_plot(const std::string& title, const std::vector<PlotSeries>& series, int width, int height,
+                            bool log_y) {
+    static const char* const kColours[] = {"#08519c", "#d94801", "#238b45", "#6a51a3", "#cb181d", "#525252"};
+    const int left = 64, right = 12, top = 28, bottom = 32;
+    std::string svg = fmt::format(
+        R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}">)"
+        R"(<rect width="{0}" height="{1}" fill="white"/>)"
+        R"(<text x="{2}" y="18" font-size="14" font-family="sans-serif">{3}</text>)",
+        width, height, left, html_escape(title));
+    const auto value = [log_y](double v) { return log_y ? std::log10(std::max(v, 1e-30)) : v; };
+    double xmin = 1e300, xmax = -1e300, ymin = 1e300, ymax = -1e300;
+    std::vector<std::vector<double>> smoothed;
+    for (const auto& s : series) {
+        std::vector<double> sm(s.y.size());
+        const double alpha = 2.0 / (1.0 + std::max<double>(3.0, static_cast<double>(s.y.size()) / 20.0));
+        for (size_t i = 0; i < s.y.size(); ++i) {
+            sm[i] = i == 0 ? value(s.y[0]) : alpha * value(s.y[i]) + (1 - alpha) * sm[i - 1];
+            ymin = std::min(ymin, sm[i]);
+            ymax = std::max(ymax, sm[i]);
+        }
+        if (!s.x.empty()) {
+            xmin = std::min(xmin, s.x.front());
+            xmax = std::max(xmax, s.x.back());
+        }
+        smoothed.push_back(std::move(sm));
+    }
+    if (xmin >= xmax || ymin > ymax) return svg + "</svg>";
+    if (ymax - ymin < 1e-12) ymax = ymin + 1.0;
+    const double pw = width - left - right, ph = height - top - bottom;
+    const auto px = [&](double v) { return left + (v - xmin) / (xmax - xmin) * pw; };
+    const auto py = [&](double v) { return top + (1.0 - (v - ymin) / (ymax - ymin)) * ph; };
+    svg += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#bbb"/>)", left, top, pw, ph);
+    for (size_t k = 0; k < series.size(); ++k) {
+        std::string pts;
+        for (size_t i = 0; i < series[k].x.size() && i < smoothed[k].size(); ++i) {
+            pts += fmt::format("{:.1f},{:.1f} ", px(series[k].x[i]), py(smoothed[k][i]));
+        }
+        const char* colour = kColours[k % (sizeof(kColours) / sizeof(kColours[0]))];
+        svg += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>)", colour, pts);
+        svg += fmt::format(R"(<text x="{}" y="{}" font-size="12" fill="{}" font-family="sans-serif">{}</text>)",
+                           left + 8, top + 16 + 15 * static_cast<int>(k), colour, html_escape(series[k].name));
+    }
+    const auto label = [&](double v) { return log_y ? fmt::format("{:.3g}", std::pow(10.0, v)) : fmt::format("{:.4g}", v); };
+    svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end" font-family="sans-serif">{}</text>)",
+                       left - 4, top + 10, label(ymax));
+    svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end" font-family="sans-serif">{}</text>)",
+                       left - 4, top + ph, label(ymin));
+    svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end" font-family="sans-serif">step {:.0f}</text>)",
+                       left + pw, height - 10, xmax);
+    svg += fmt::format(R"(<text x="{}" y="{}" font-size="11" font-family="sans-serif">step {:.0f}</text>)", left,
+                       height - 10, xmin);
+    return svg + "</svg>";
+}
+
 std::string html_image_table(const std::vector<std::string>& headers,
                              const std::vector<std::vector<std::string>>& rows, int image_px) {
     std::string html = "<table class=\"images\"><tr>";

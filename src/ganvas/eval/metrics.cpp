@@ -80,4 +80,25 @@ double colorfulness_u8(const cv::Mat& rgb) {
     return sigma + 0.3 * mu;
 }
 
+double color_histogram_distance(const cv::Mat& a, const cv::Mat& b, int bins) {
+    TORCH_CHECK(a.type() == CV_8UC3 && b.type() == CV_8UC3, "color_histogram_distance expects 8-bit RGB");
+    TORCH_CHECK(bins >= 1 && bins <= 64, "color_histogram_distance: bins in [1, 64]");
+    const auto histogram = [bins](const cv::Mat& image) {
+        std::vector<double> h(static_cast<size_t>(bins * bins * bins), 0.0);
+        for (int y = 0; y < image.rows; ++y) {
+            const auto* p = image.ptr<cv::Vec3b>(y);
+            for (int x = 0; x < image.cols; ++x) {
+                const int r = p[x][0] * bins / 256, g = p[x][1] * bins / 256, bl = p[x][2] * bins / 256;
+                h[static_cast<size_t>((r * bins + g) * bins + bl)] += 1.0;
+            }
+        }
+        for (auto& v : h) v /= static_cast<double>(std::max<size_t>(1, image.total()));
+        return h;
+    };
+    const auto ha = histogram(a), hb = histogram(b);
+    double d = 0.0;
+    for (size_t i = 0; i < ha.size(); ++i) d += std::abs(ha[i] - hb[i]);
+    return d;
+}
+
 }  // namespace ganvas

@@ -20,4 +20,9 @@ double ssim_u8(const cv::Mat& a, const cv::Mat& b);
 // on 8-bit values (population standard deviations). 0 for a gray image.
 double colorfulness_u8(const cv::Mat& rgb);
 
+// Colour-distribution distance of two 8-bit RGB images (any sizes): the L1 distance between their
+// normalised joint histograms of `bins` x `bins` x `bins` RGB cells; 0 for the same colours in the
+// same proportions, 2 for disjoint colours. Blind to where the colours are.
+double color_histogram_distance(const cv::Mat& a, const cv::Mat& b, int bins = 8);
+
 }  // namespace ganvas

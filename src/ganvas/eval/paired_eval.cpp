@@ -50,6 +50,16 @@ nlohmann::json PairedEvaluation::to_json() const {
     if (class_accuracy_real >= 0) {
         j["class_accuracy"] = {{"real", class_accuracy_real}, {"output", class_accuracy_output}};
     }
+    for (const auto& [name, means] : variants) j["variants"][name] = means_json(means);
+    if (style.share_toward >= 0) {
+        j["style_following"] = {{"pairs", style.pairs},
+                                {"share_toward_style", style.share_toward},
+                                {"mean_shift", style.mean_shift},
+                                {"own_style_distance", style.own_distance},
+                                {"other_style_distance", style.other_distance},
+                                {"unchanged_distance", style.stay_distance},
+                                {"distance", "L1 between normalised 8x8x8 RGB histograms (0: same colours, 2: disjoint)"}};
+    }
     return j;
 }
 
@@ -60,11 +70,19 @@ std::string PairedEvaluation::table() const {
     const auto row = [](const char* name, const PairedMeans& m) {
         return fmt::format("{:<18}{:>10.4f}{:>10.2f}{:>10.4f}\n", name, m.l1, m.psnr, m.ssim);
     };
-    t += row("model", model) + row("input as output", input);
+    t += row("model", model);
+    for (const auto& [name, means] : variants) t += row(name.c_str(), means);
+    t += row("input as output", input);
     if (diversity >= 0) t += fmt::format("diversity: mean pairwise L1 of {} samples per input {:.4f}\n", diversity_samples, diversity);
     if (class_accuracy_real >= 0) {
         t += fmt::format("classifier top-1: real photos {:.1f}%, outputs {:.1f}%\n", 100 * class_accuracy_real,
                          100 * class_accuracy_output);
+    }
+    if (style.share_toward >= 0) {
+        t += fmt::format("style following over {} pairs: {:.1f}% move toward the other painting; colour distance "
+                         "{:.3f} -> {:.3f} (shift {:+.3f}; own painting {:.3f})\n",
+                         style.pairs, 100 * style.share_toward, style.stay_distance, style.other_distance,
+                         style.mean_shift, style.own_distance);
     }
     return t;
 }
@@ -91,6 +109,18 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     int64_t real_hits = 0, output_hits = 0, classified = 0;
     const bool classes = class_names.size() > 1;
     std::vector<std::vector<std::string>> rows;
+    std::vector<Sums> variant_sums(descriptor.eval_variants.size());
+    // The style input, when the model has one: what the style-following test needs per example.
+    std::string style_input;
+    for (const auto& spec : descriptor.inputs) {
+        if (spec.each_file && spec.name != main_input) style_input = spec.name;
+    }
+    struct Kept {
+        torch::Tensor input, style;
+        cv::Mat output, target;
+    };
+    std::vector<Kept> kept;
+    constexpr size_t kMaxKept = 500;
     if (!options.html_dir.empty()) fs::create_directories(options.html_dir / "images");
     Progress progress("eval", n);
     for (int64_t i = 0; i < n; ++i) {
@@ -143,6 +173,16 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
                 ++classified;
             }
         }
+        for (size_t v = 0; v < descriptor.eval_variants.size(); ++v) {
+            InferenceRequest variant = request;
+            variant.samples = 1;
+            variant.parameters.update(descriptor.eval_variants[v].parameters);
+            variant_sums[v].add(at_size(tensor_to_image(model.infer(variant).outputs.front().images[0]), options.size),
+                                target);
+        }
+        if (!style_input.empty() && request.inputs.count(style_input) && kept.size() < kMaxKept) {
+            kept.push_back({request.inputs.at(main_input), request.inputs.at(style_input), output, target});
+        }
         model_sums.add(output, target);
         input_sums.add(input, target);
         result.image_size = target.rows;
@@ -166,17 +206,56 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         result.diversity_samples = options.diversity;
         result.diversity = diversity_sum / static_cast<double>(result.images);
     }
+    for (size_t v = 0; v < descriptor.eval_variants.size(); ++v) {
+        result.variants.emplace_back(descriptor.eval_variants[v].name, variant_sums[v].mean(result.images));
+    }
+    if (kept.size() >= 2) {
+        auto& sf = result.style;
+        int64_t toward = 0;
+        Progress style_progress("style following", static_cast<int64_t>(kept.size()));
+        for (size_t i = 0; i < kept.size(); ++i) {
+            const Kept& own = kept[i];
+            const Kept& other = kept[(i + 1) % kept.size()];
+            InferenceRequest request;
+            request.inputs[main_input] = own.input;
+            request.inputs[style_input] = other.style;
+            request.seed = options.seed + static_cast<uint64_t>(i);
+            const cv::Mat moved = at_size(tensor_to_image(model.infer(request).outputs.front().images[0]), options.size);
+            const double d_other = color_histogram_distance(moved, other.target);
+            const double d_stay = color_histogram_distance(own.output, other.target);
+            sf.own_distance += color_histogram_distance(own.output, own.target);
+            sf.other_distance += d_other;
+            sf.stay_distance += d_stay;
+            sf.mean_shift += d_stay - d_other;
+            toward += d_other < d_stay;
+            style_progress.update(static_cast<int64_t>(i + 1));
+        }
+        style_progress.finish();
+        const double m = static_cast<double>(kept.size());
+        sf.pairs = static_cast<int64_t>(kept.size());
+        sf.share_toward = static_cast<double>(toward) / m;
+        sf.mean_shift /= m;
+        sf.own_distance /= m;
+        sf.other_distance /= m;
+        sf.stay_distance /= m;
+    }
     if (classified > 0) {
         result.class_accuracy_real = static_cast<double>(real_hits) / static_cast<double>(classified);
         result.class_accuracy_output = static_cast<double>(output_hits) / static_cast<double>(classified);
     }
     if (!options.html_dir.empty()) {
         std::string body = "<h1>" + html_escape(model.name()) + " on held-aside pairs</h1>\n";
-        body += html_table({{"", "L1", "PSNR dB", "SSIM"},
-                            {"model", fmt::format("{:.4f}", result.model.l1), fmt::format("{:.2f}", result.model.psnr),
-                             fmt::format("{:.4f}", result.model.ssim)},
-                            {"input as output", fmt::format("{:.4f}", result.input.l1),
-                             fmt::format("{:.2f}", result.input.psnr), fmt::format("{:.4f}", result.input.ssim)}});
+        std::vector<std::vector<std::string>> table{{"", "L1", "PSNR dB", "SSIM"}};
+        const auto add = [&](const std::string& name, const PairedMeans& m) {
+            table.push_back({name, fmt::format("{:.4f}", m.l1), fmt::format("{:.2f}", m.psnr), fmt::format("{:.4f}", m.ssim)});
+        };
+        add("model", result.model);
+        for (const auto& [name, means] : result.variants) add(name, means);
+        add("input as output", result.input);
+        body += html_table(table);
+        if (result.style.share_toward >= 0) {
+            body += "<p>" + html_escape(result.table().substr(result.table().find("style following"))) + "</p>\n";
+        }
         body += html_image_table({"input", "output", "target"}, rows, 192);
         write_html_page(options.html_dir / "index.html", model.name() + " results", body);
     }

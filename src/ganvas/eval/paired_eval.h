@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ganvas {
@@ -30,6 +31,20 @@ struct PairedEvaluation {
     // Models with a classifier and more than one class: top-1 accuracy on the real targets and on
     // the outputs (-1: not measured).
     double class_accuracy_real = -1.0, class_accuracy_output = -1.0;
+    // The descriptor's eval variants (the model with some parameters set), by name.
+    std::vector<std::pair<std::string, PairedMeans>> variants;
+    // Models with a style input (an each_file input beside the main one): sketch s_i with its own
+    // painting A_i and with the next pair's painting B = A_{i+1}. "Toward" when G(s_i, B) is closer
+    // to B than G(s_i, A_i) is, in color_histogram_distance (metrics.h); the shift is how much
+    // closer (-1 share: not measured).
+    struct StyleFollowing {
+        int64_t pairs = 0;
+        double share_toward = -1.0;
+        double mean_shift = 0.0;
+        double own_distance = 0.0;    // mean d(G(s_i, A_i), A_i)
+        double other_distance = 0.0;  // mean d(G(s_i, B), B)
+        double stay_distance = 0.0;   // mean d(G(s_i, A_i), B)
+    } style;
     nlohmann::json to_json() const;
     std::string table() const;
 };

@@ -8,6 +8,9 @@
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 namespace ganvas {
 namespace fs = std::filesystem;
 
@@ -49,10 +52,11 @@ ImageResult Predictor::run(const ImageRequest& request) {
     const InferenceResult result = model_->infer(inference);
     ImageResult out;
     for (const auto& visual : result.outputs) {
-        cv::Mat image = tensor_to_image(visual.images[0]);
-        if (request.keep_size && (image.rows != main_image.rows || image.cols != main_image.cols)) {
-            cv::resize(image, image, main_image.size(), 0, 0, cv::INTER_CUBIC);
+        torch::Tensor images = visual.images[0];
+        if (request.keep_size && (images.size(1) != main_image.rows || images.size(2) != main_image.cols)) {
+            images = model_->to_input_size(images, image_to_tensor(main_image));
         }
+        cv::Mat image = tensor_to_image(images);
         out.outputs.emplace_back(visual.name, image);
     }
     return out;
@@ -78,37 +82,120 @@ fs::path extra_input_for(const fs::path& source, const OutputJob& job, const std
 
 }  // namespace
 
+namespace {
+
+// Rows: the main inputs; columns: the main input, then its output with each file of the folder
+// (the files themselves head the columns).
+class ContactSheet {
+public:
+    static constexpr int kSide = 128, kGap = 4, kMaxRows = 24, kMaxColumns = 12;
+
+    ContactSheet(std::vector<fs::path> files) : files_(std::move(files)) {}
+    void add(size_t row, size_t column, const cv::Mat& image) {
+        if (row >= kMaxRows || column >= kMaxColumns || image.empty()) return;
+        if (cells_.size() <= row) cells_.resize(row + 1);
+        cells_[row].resize(std::min<size_t>(files_.size(), kMaxColumns) + 1);
+        cells_[row][column + 1] = resize_square(image, kSide);
+    }
+    void set_input(size_t row, const cv::Mat& image) {
+        if (row >= kMaxRows) return;
+        if (cells_.size() <= row) cells_.resize(row + 1);
+        cells_[row].resize(std::min<size_t>(files_.size(), kMaxColumns) + 1);
+        cells_[row][0] = resize_square(image, kSide);
+    }
+    void write(const fs::path& path) const {
+        const int columns = static_cast<int>(std::min<size_t>(files_.size(), kMaxColumns)) + 1;
+        const int rows = static_cast<int>(cells_.size()) + 1;
+        cv::Mat sheet(rows * (kSide + kGap) - kGap, columns * (kSide + kGap) - kGap, CV_8UC3, cv::Scalar::all(255));
+        const auto place = [&](int row, int column, const cv::Mat& image) {
+            if (!image.empty()) image.copyTo(sheet(cv::Rect(column * (kSide + kGap), row * (kSide + kGap), kSide, kSide)));
+        };
+        for (int c = 1; c < columns; ++c) {
+            try {
+                place(0, c, resize_square(read_image_rgb(files_[static_cast<size_t>(c - 1)]), kSide));
+            } catch (const Error&) {
+                // An unreadable file is already named in the summary; its column stays blank.
+            }
+        }
+        for (size_t r = 0; r < cells_.size(); ++r) {
+            for (size_t c = 0; c < cells_[r].size(); ++c) place(static_cast<int>(r) + 1, static_cast<int>(c), cells_[r][c]);
+        }
+        write_image_rgb(path, sheet);
+    }
+
+private:
+    std::vector<fs::path> files_;
+    std::vector<std::vector<cv::Mat>> cells_;
+};
+
+}  // namespace
+
 BatchSummary predict_files(Predictor& predictor, const std::vector<OutputJob>& jobs, const FileRequest& request,
                            const std::string& label) {
     std::error_code ec;
+    const ModelDescriptor& d = predictor.descriptor();
+    std::string each_name;  // the input whose folder is run file by file
+    std::vector<fs::path> each_files;
     for (const auto& [name, source] : request.extra_inputs) {
         if (!fs::exists(source, ec)) throw UsageError("--input " + name + "=" + source.string() + ": no such file or folder");
+        const auto spec = std::find_if(d.inputs.begin(), d.inputs.end(), [&](const InputSpec& i) { return i.name == name; });
+        if (spec != d.inputs.end() && spec->each_file && fs::is_directory(source, ec)) {
+            each_name = name;
+            each_files = list_images(source);
+            if (each_files.empty()) throw UsageError("--input " + name + "=" + source.string() + ": no images in the folder");
+        }
     }
-    const std::string& main = predictor.descriptor().main_input().name;
+    const std::string& main = d.main_input().name;
+    const size_t variants = std::max<size_t>(1, each_files.size());
+    std::optional<ContactSheet> sheet;
+    if (!each_files.empty() && !request.contact_sheet.empty()) sheet.emplace(each_files);
     BatchSummary summary;
-    Progress progress(label, static_cast<int64_t>(jobs.size()));
+    Progress progress(label, static_cast<int64_t>(jobs.size() * variants));
     for (size_t i = 0; i < jobs.size(); ++i) {
         const OutputJob& job = jobs[i];
+        ImageRequest image = request.image;
         try {
-            ImageRequest image = request.image;
             image.inputs[main] = read_image_rgb(job.input);
             for (const auto& [name, source] : request.extra_inputs) {
-                image.inputs[name] = read_image_rgb(extra_input_for(source, job, name));
-            }
-            const ImageResult result = predictor.run(image);
-            for (int64_t k = 0; k < image.samples; ++k) {
-                write_image_rgb(sample_path(job.output, k, image.samples), result.outputs[static_cast<size_t>(k)].second);
-                ++summary.written;
+                if (name != each_name) image.inputs[name] = read_image_rgb(extra_input_for(source, job, name));
             }
         } catch (const UsageError&) {
-            throw;  // the request itself is wrong: every file would fail the same way
+            throw;
         } catch (const Error& e) {
             summary.failures.push_back(e.what());
             spdlog::error("{}", e.what());
+            progress.update(static_cast<int64_t>((i + 1) * variants));
+            continue;
         }
-        progress.update(static_cast<int64_t>(i + 1));
+        if (sheet) sheet->set_input(i, image.inputs[main]);
+        for (size_t v = 0; v < variants; ++v) {
+            try {
+                fs::path output = job.output;
+                if (!each_files.empty()) {
+                    image.inputs[each_name] = read_image_rgb(each_files[v]);
+                    output = job.output.parent_path() /
+                             (job.output.stem().string() + "_" + each_files[v].stem().string() + job.output.extension().string());
+                }
+                const ImageResult result = predictor.run(image);
+                for (int64_t k = 0; k < image.samples; ++k) {
+                    write_image_rgb(sample_path(output, k, image.samples), result.outputs[static_cast<size_t>(k)].second);
+                    ++summary.written;
+                }
+                if (sheet) sheet->add(i, v, result.outputs.front().second);
+            } catch (const UsageError&) {
+                throw;  // the request itself is wrong: every file would fail the same way
+            } catch (const Error& e) {
+                summary.failures.push_back(e.what());
+                spdlog::error("{}", e.what());
+            }
+            progress.update(static_cast<int64_t>(i * variants + v + 1));
+        }
     }
     progress.finish();
+    if (sheet) {
+        sheet->write(request.contact_sheet);
+        spdlog::info("contact sheet: {}", request.contact_sheet.string());
+    }
     return summary;
 }
 

@@ -57,6 +57,10 @@ struct FileRequest {
     // Inputs beside the main one: a file used for every job, or a folder holding a file of the same
     // relative path and stem (any image extension) for each job.
     std::map<std::string, std::filesystem::path> extra_inputs;
+    // Where an input marked each_file is given a folder: every main input is run with every image
+    // in it (outputs <name>_<file stem>.png), and a contact sheet of the first outputs (line: main
+    // input, then one column per file) is written here when set.
+    std::filesystem::path contact_sheet;
 };
 
 // Every job in turn with a progress bar labelled `label`: sample k of K goes to

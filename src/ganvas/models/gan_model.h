@@ -101,6 +101,9 @@ public:
     virtual int64_t input_size() const { return 0; }
     // The resolution it was trained at (what evaluation compares at by default).
     virtual int64_t training_size() const { return input_size(); }
+    // An output [3, h, w] in [0, 1] at the size of the main input [3, H, W] it came from (translate
+    // --keep-size, the server). Default: bicubic. Thread-safe as infer().
+    virtual torch::Tensor to_input_size(const torch::Tensor& output, const torch::Tensor& full_input) const;
     // Class-conditional models: their classes (index = label, the `class` parameter by name).
     virtual std::vector<std::string> class_names() const { return {}; }
     // For AB pair images (pix2pix's layout): whether the main input is the right half.

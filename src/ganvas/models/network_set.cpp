@@ -3,7 +3,12 @@
 namespace ganvas {
 
 void NetworkSet::add_network(const std::string& key, torch::nn::Module& network, bool trained) {
-    networks_.push_back({key, &network, trained});
+    networks_.push_back({key, &network, trained, trained});
+}
+
+void NetworkSet::add_frozen(const std::string& key, torch::nn::Module& network) {
+    network.eval();
+    networks_.push_back({key, &network, false, true});
 }
 
 void NetworkSet::add_optimizer(const std::string& key, Optimizer& optimizer) {
@@ -17,7 +22,7 @@ void NetworkSet::clear() {
 
 void NetworkSet::save(torch::serialize::OutputArchive& archive) const {
     for (const auto& n : networks_) {
-        if (!n.trained) continue;
+        if (!n.saved) continue;
         torch::serialize::OutputArchive sub;
         n.module->save(sub);
         archive.write(n.key, sub);
@@ -27,7 +32,7 @@ void NetworkSet::save(torch::serialize::OutputArchive& archive) const {
 
 void NetworkSet::load(torch::serialize::InputArchive& archive) {
     for (const auto& n : networks_) {
-        if (!n.trained) continue;
+        if (!n.saved) continue;
         torch::serialize::InputArchive sub;
         archive.read(n.key, sub);
         n.module->load(sub);

@@ -19,6 +19,9 @@ public:
     // The set keeps references: the model owns the networks and optimizers and re-adds them (after
     // clear()) whenever it rebuilds them.
     void add_network(const std::string& key, torch::nn::Module& network, bool trained = true);
+    // A fixed network that is part of the model (a style encoder): saved, loaded and placed with
+    // the others, always in eval mode, not trained and not counted.
+    void add_frozen(const std::string& key, torch::nn::Module& network);
     void add_optimizer(const std::string& key, Optimizer& optimizer);
     void clear();
 
@@ -37,6 +40,7 @@ private:
         std::string key;
         torch::nn::Module* module;
         bool trained;
+        bool saved;
     };
     std::vector<Network> networks_;
     std::vector<std::pair<std::string, Optimizer*>> optimizers_;

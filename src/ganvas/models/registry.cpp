@@ -3,6 +3,7 @@
 #include "ganvas/core/error.h"
 
 #include <fmt/format.h>
+#include <torch/nn/functional/upsampling.h>
 
 #include <algorithm>
 #include <map>
@@ -66,7 +67,11 @@ const OptionSpec* ModelDescriptor::find_parameter(const std::string& key) const 
 
 nlohmann::json ModelDescriptor::to_json() const {
     nlohmann::json inputs_json = nlohmann::json::array();
-    for (const auto& i : inputs) inputs_json.push_back({{"name", i.name}, {"help", i.help}, {"required", i.required}});
+    for (const auto& i : inputs) {
+        inputs_json.push_back({{"name", i.name}, {"help", i.help}, {"required", i.required}, {"each_file", i.each_file}});
+    }
+    nlohmann::json variants_json = nlohmann::json::array();
+    for (const auto& v : eval_variants) variants_json.push_back({{"name", v.name}, {"parameters", v.parameters}, {"help", v.help}});
     const TrainDefaults d = train_defaults ? train_defaults(default_options(options)) : TrainDefaults{};
     return {{"name", name},
             {"summary", summary},
@@ -76,6 +81,7 @@ nlohmann::json ModelDescriptor::to_json() const {
             {"parameters", specs_json(parameters)},
             {"guide_outputs", guide_outputs},
             {"metrics", to_string(metrics)},
+            {"eval_variants", variants_json},
             {"image_size", image_size},
             {"train_defaults", {{"steps", d.steps}, {"epochs", d.epochs}, {"batch", d.batch}}}};
 }
@@ -181,6 +187,15 @@ InferenceResult GanModel::infer(const InferenceRequest& request) {
     check_request(model_descriptor(name()), request);
     torch::InferenceMode guard;
     return run_inference(request);
+}
+
+torch::Tensor GanModel::to_input_size(const torch::Tensor& output, const torch::Tensor& full_input) const {
+    namespace F = torch::nn::functional;
+    const std::vector<int64_t> size{full_input.size(-2), full_input.size(-1)};
+    if (output.size(-2) == size[0] && output.size(-1) == size[1]) return output;
+    return F::interpolate(output.unsqueeze(0), F::InterpolateFuncOptions().size(size).mode(torch::kBicubic).align_corners(false))
+        .squeeze(0)
+        .clamp(0.0, 1.0);
 }
 
 }  // namespace ganvas

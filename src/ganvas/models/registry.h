@@ -23,6 +23,9 @@ struct InputSpec {
     std::string name;  // "image", "gray", "sketch", "style", ...
     std::string help;
     bool required = true;
+    // A folder given for this input means "each image in it, for every main input" (one output
+    // per file, style images), not "the image of the same name" (the default).
+    bool each_file = false;
 };
 
 // Which metrics `ganvas eval` computes (eval/evaluate_model.h).
@@ -31,6 +34,14 @@ enum class MetricSet {
     Paired,        // L1, PSNR, SSIM against the pair's target; diversity, classifier accuracy
 };
 const char* to_string(MetricSet metrics);
+
+// A variant `ganvas eval` scores beside the model: the same checkpoint with some request
+// parameters set (style2paints with its hint zeroed: is the hint used at all?).
+struct EvalVariant {
+    std::string name;
+    nlohmann::json parameters;
+    std::string help;
+};
 
 // A training run's length and batch when the user gives none.
 struct TrainDefaults {
@@ -57,6 +68,7 @@ struct ModelDescriptor {
     // Intermediate outputs beside the samples ("guide", ...).
     std::vector<std::string> guide_outputs;
     MetricSet metrics = MetricSet::Paired;
+    std::vector<EvalVariant> eval_variants;
     // Builds a fresh model from options already checked against `options`.
     std::function<std::unique_ptr<GanModel>(const nlohmann::json& options)> create;
 

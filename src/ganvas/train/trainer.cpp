@@ -165,8 +165,10 @@ TrainResult train(const TrainRequest& request) {
     auto dataset = model->make_dataset(train_files, /*train=*/true);
     const Batch samples = make_sample_batch(*model, val_files.empty() ? train_files : val_files,
                                             options.sample_count);
-    spdlog::info("{}: {} training images, {} held aside under {}", model->name(), train_files.size(),
-                 val_files.size(), options.data.string());
+    // Count examples, not files: a paired layout lists both sides of every pair.
+    const size_t held_aside = val_files.empty() ? 0 : model->make_dataset(val_files, /*train=*/false)->size();
+    spdlog::info("{}: {} training examples, {} held aside under {}", model->name(), dataset->size(), held_aside,
+                 options.data.string());
 
     BatchLoader loader(dataset, {options.batch, options.seed, true, options.workers, 2}, state.position);
     const int64_t total = options.steps > 0 ? options.steps : options.epochs * loader.batches_per_epoch();
