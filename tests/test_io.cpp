@@ -4,6 +4,9 @@
 #include "ganvas/core/error.h"
 #include "ganvas/io/pth_reader.h"
 
+#include <caffe2/serialize/inline_container.h>
+
+#include <cstring>
 #include <fstream>
 
 namespace ganvas {
@@ -111,6 +114,139 @@ TEST(PthReader, ClearErrorsNameTheFile) {
     const auto sd = PthCheckpoint::read(kDir / "state_dict.pth").state_dict();
     EXPECT_THROW(require_tensor(sd, "conv.weight", "f.pth", {3, 3, 3, 3}), Error);
     EXPECT_THROW(require_tensor(sd, "nothing", "f.pth"), Error);
+}
+
+// ---- Hostile files: crafted by the tests themselves, a few hundred bytes each. ----
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A .pth archive as torch.save writes it: data.pkl plus storage records data/<key>.
+void write_pth(const fs::path& path, const std::string& pickle,
+               const std::vector<std::pair<std::string, std::string>>& records = {}) {
+    caffe2::serialize::PyTorchStreamWriter writer(path.string());
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+    for (const auto& [name, bytes] : records) writer.writeRecord(name, bytes.data(), bytes.size());
+    writer.writeEndOfFile();
+}
+
+std::string le64(uint64_t v) {
+    std::string s(8, '\0');
+    for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    return s;
+}
+
+std::string unicode(const std::string& text) {  // BINUNICODE
+    std::string s = "X";
+    const uint32_t n = static_cast<uint32_t>(text.size());
+    for (int i = 0; i < 4; ++i) s += static_cast<char>((n >> (8 * i)) & 0xFF);
+    return s + text;
+}
+
+// {'w': a float tensor over storage '0' of `numel` elements, at `offset` with one size and stride}.
+std::string tensor_pickle(uint64_t offset, int64_t size, int64_t stride, uint64_t numel = 4) {
+    const auto long8 = [](uint64_t v) { return std::string("\x8a\x08", 2) + le64(v); };
+    return std::string("\x80\x02}", 3) + unicode("w") + "ctorch._utils\n_rebuild_tensor_v2\n(" + "(" +
+           unicode("storage") + "ctorch\nFloatStorage\n" + unicode("0") + unicode("cpu") + long8(numel) + "tQ" +
+           long8(offset) + long8(static_cast<uint64_t>(size)) + "\x85" + long8(static_cast<uint64_t>(stride)) +
+           "\x85" + "tRs.";
+}
+
+const std::string kFourFloats(16, '\0');
+
+void expect_refused(const fs::path& p, const std::string& text) {
+    try {
+        PthCheckpoint::read(p).state_dict();
+        FAIL() << "expected an error for " << p;
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(p.filename().string()), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+}
+
+TEST(PthReaderHostile, TheCraftedTensorReadsWhenItIsHonest) {
+    test::TempDir dir;
+    write_pth(dir / "ok.pth", tensor_pickle(1, 3, 1), {{"data/0", kFourFloats}});
+    const auto sd = PthCheckpoint::read(dir / "ok.pth").state_dict();
+    EXPECT_EQ(sd.at("w").sizes().vec(), std::vector<int64_t>{3});
+}
+
+TEST(PthReaderHostile, ViewsOutsideTheirStorageAreRefusedWhateverTheArithmetic) {
+    test::TempDir dir;
+    // offset + (size - 1) * stride wraps around in 64 bits.
+    write_pth(dir / "wrap.pth", tensor_pickle((uint64_t{1} << 63) - 2, 4, 1), {{"data/0", kFourFloats}});
+    expect_refused(dir / "wrap.pth", "exceeds its storage");
+    write_pth(dir / "product.pth", tensor_pickle(0, int64_t{1} << 40, int64_t{1} << 40), {{"data/0", kFourFloats}});
+    expect_refused(dir / "product.pth", "exceeds its storage");
+    write_pth(dir / "negative.pth", tensor_pickle(3, 4, -1), {{"data/0", kFourFloats}});
+    expect_refused(dir / "negative.pth", "exceeds its storage");
+    write_pth(dir / "past.pth", tensor_pickle(1, 4, 1), {{"data/0", kFourFloats}});
+    expect_refused(dir / "past.pth", "exceeds its storage");
+}
+
+TEST(PthReaderHostile, StoragesLargerThanTheirRecordAreRefusedBeforeAllocation) {
+    test::TempDir dir;
+    write_pth(dir / "big.pth", tensor_pickle(0, 1, 1, uint64_t{1} << 61), {{"data/0", kFourFloats}});
+    expect_refused(dir / "big.pth", "holds 16 bytes");
+    write_pth(dir / "huge.pth", tensor_pickle(0, 1, 1, uint64_t{1} << 62), {{"data/0", kFourFloats}});
+    expect_refused(dir / "huge.pth", "declares");
+}
+
+TEST(PthReaderHostile, NoValueCanContainItself) {
+    test::TempDir dir;
+    write_pth(dir / "list.pth", std::string("\x80\x02]q\x00h\x00" "a.", 8));
+    expect_refused(dir / "list.pth", "fetched from the memo");
+    write_pth(dir / "dict.pth", std::string("\x80\x02}q\x00", 5) + unicode("k") + std::string("h\x00s.", 4));
+    expect_refused(dir / "dict.pth", "fetched from the memo");
+}
+
+TEST(PthReaderHostile, DepthAndValueBudgets) {
+    test::TempDir dir;
+    write_pth(dir / "deep.pth", "\x80\x02N" + std::string(300000, '\x85') + ".");
+    expect_refused(dir / "deep.pth", "nests deeper");
+    write_pth(dir / "many.pth", "\x80\x02" + std::string(kMaxPickleValues + 1, 'N') + ".");
+    expect_refused(dir / "many.pth", "more than");
+    write_pth(dir / "marks.pth", "\x80\x02" + std::string(kMaxPickleValues + 1, '(') + ".");
+    expect_refused(dir / "marks.pth", "more than");
+}
+
+// The offset of record `suffix`'s central-directory entry in a zip written by write_pth.
+size_t central_entry(const std::string& zip, const std::string& suffix) {
+    for (size_t at = zip.find("PK\x01\x02"); at != std::string::npos; at = zip.find("PK\x01\x02", at + 4)) {
+        const size_t name_len = static_cast<uint8_t>(zip[at + 28]) | (static_cast<uint8_t>(zip[at + 29]) << 8);
+        const std::string name = zip.substr(at + 46, name_len);
+        if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            return at;
+        }
+    }
+    ADD_FAILURE() << "no record " << suffix;
+    return 0;
+}
+
+TEST(PthReaderHostile, ZipRecordsMustBeStoredAndInsideTheFile) {
+    test::TempDir dir;
+    write_pth(dir / "base.pth", tensor_pickle(0, 4, 1), {{"data/0", kFourFloats}});
+    const std::string zip = read_all(dir / "base.pth");
+    ASSERT_NO_THROW(PthCheckpoint::read(dir / "base.pth").state_dict());
+
+    std::string deflated = zip;  // a zip bomb declares a small packed size and a huge one inflated
+    deflated[central_entry(zip, "data/0") + 10] = 8;
+    test::write_bytes(dir / "deflated.pth", deflated);
+    expect_refused(dir / "deflated.pth", "compressed");
+
+    std::string oversized = zip;
+    const size_t entry = central_entry(zip, "data/0");
+    std::memcpy(&oversized[entry + 20], "\x00\x00\x00\x40", 4);  // packed: 1 GiB
+    std::memcpy(&oversized[entry + 24], "\x00\x00\x00\x40", 4);  // size: 1 GiB
+    test::write_bytes(dir / "oversized.pth", oversized);
+    expect_refused(dir / "oversized.pth", "more than the file holds");
+
+    std::string outside = zip;
+    std::memcpy(&outside[entry + 42], "\x00\x00\x00\x70", 4);  // local header far past the end
+    test::write_bytes(dir / "outside.pth", outside);
+    expect_refused(dir / "outside.pth", "outside the file");
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <unordered_map>
 
@@ -24,12 +26,6 @@ const PickleValue* PickleValue::get(const std::string& key) const {
 namespace {
 
 using Kind = PickleValue::Kind;
-
-PickleValuePtr make(Kind kind) {
-    auto v = std::make_shared<PickleValue>();
-    v->kind = kind;
-    return v;
-}
 
 torch::Dtype storage_dtype(const std::string& global) {
     static const std::map<std::string, torch::Dtype> types = {
@@ -56,7 +52,10 @@ public:
                 case 0x80: byte(); break;                  // PROTO
                 case 0x95: skip(8); break;                 // FRAME
                 case '.': return pop();                    // STOP
-                case '(': marks_.push_back(stack_.size()); break;  // MARK
+                case '(':  // MARK
+                    spend();
+                    marks_.push_back(stack_.size());
+                    break;
                 case '}': push(make(Kind::Dict)); break;   // EMPTY_DICT
                 case ']': push(make(Kind::List)); break;   // EMPTY_LIST
                 case ')': push(make(Kind::Tuple)); break;  // EMPTY_TUPLE
@@ -74,9 +73,9 @@ public:
                 case 0x8d: push(string(le<uint64_t>())); break;  // BINUNICODE8
                 case 'T': push(string(le<uint32_t>())); break;   // BINSTRING
                 case 'U': push(string(byte())); break;           // SHORT_BINSTRING
-                case 'q': memo_[byte()] = top(); break;          // BINPUT
-                case 'r': memo_[le<uint32_t>()] = top(); break;  // LONG_BINPUT
-                case 0x94: memo_[memo_.size()] = top(); break;   // MEMOIZE
+                case 'q': remember(byte()); break;                // BINPUT
+                case 'r': remember(le<uint32_t>()); break;        // LONG_BINPUT
+                case 0x94: remember(static_cast<uint32_t>(memo_.size())); break;  // MEMOIZE
                 case 'h': push(memo(byte())); break;             // BINGET
                 case 'j': push(memo(le<uint32_t>())); break;     // LONG_BINGET
                 case 't': push(sequence(Kind::Tuple, pop_to_mark())); break;  // TUPLE
@@ -86,26 +85,36 @@ public:
                 case 0x87: tuple_of(3); break;
                 case 'a': {  // APPEND
                     auto v = pop();
-                    expect(top(), Kind::List, "APPEND")->items.push_back(v);
+                    auto& list = mutable_top(Kind::List, "APPEND");
+                    adopt(*list, *v);
+                    list->items.push_back(v);
                     break;
                 }
                 case 'e': {  // APPENDS
                     auto vs = pop_to_mark();
-                    auto& list = expect(top(), Kind::List, "APPENDS")->items;
-                    list.insert(list.end(), vs.begin(), vs.end());
+                    auto& list = mutable_top(Kind::List, "APPENDS");
+                    for (const auto& v : vs) adopt(*list, *v);
+                    list->items.insert(list->items.end(), vs.begin(), vs.end());
                     break;
                 }
                 case 'd': push(dict_of(pop_to_mark())); break;  // DICT
                 case 's': {  // SETITEM
                     auto v = pop();
                     auto k = pop();
-                    expect(top(), Kind::Dict, "SETITEM")->entries.emplace_back(k, v);
+                    auto& d = mutable_top(Kind::Dict, "SETITEM");
+                    adopt(*d, *k);
+                    adopt(*d, *v);
+                    d->entries.emplace_back(k, v);
                     break;
                 }
                 case 'u': {  // SETITEMS
                     auto kv = pop_to_mark();
-                    auto d = expect(top(), Kind::Dict, "SETITEMS");
-                    for (size_t i = 0; i + 1 < kv.size(); i += 2) d->entries.emplace_back(kv[i], kv[i + 1]);
+                    auto& d = mutable_top(Kind::Dict, "SETITEMS");
+                    for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+                        adopt(*d, *kv[i]);
+                        adopt(*d, *kv[i + 1]);
+                        d->entries.emplace_back(kv[i], kv[i + 1]);
+                    }
                     break;
                 }
                 case 'c': {  // GLOBAL
@@ -138,7 +147,11 @@ public:
                 }
                 case 'b': {  // BUILD: object state (OrderedDict _metadata, __dict__ of objects)
                     auto state = pop();
-                    if (top()->kind == Kind::Object) top()->items.push_back(state);
+                    if (top()->kind == Kind::Object) {
+                        auto& object = mutable_top(Kind::Object, "BUILD");
+                        adopt(*object, *state);
+                        object->items.push_back(state);
+                    }
                     break;
                 }
                 case 'Q': push(persistent_load(pop())); break;  // BINPERSID
@@ -149,6 +162,42 @@ public:
     }
 
 private:
+    // Every value, memo entry and mark costs one unit of the file's budget.
+    void spend() {
+        if (++spent_ > kMaxPickleValues) {
+            throw Error(fmt::format("the pickle holds more than {} values (refused as hostile)", kMaxPickleValues));
+        }
+    }
+    PickleValuePtr make(Kind kind) {
+        spend();
+        auto v = std::make_shared<PickleValue>();
+        v->kind = kind;
+        return v;
+    }
+    static void check_depth(const PickleValue& v) {
+        if (v.depth > kMaxPickleDepth) {
+            throw Error(fmt::format("the pickle nests deeper than {} levels (refused as hostile)", kMaxPickleDepth));
+        }
+    }
+    // `container` takes `child`: one level deeper than the child. A container on the stack was
+    // never fetched from the memo, so nothing holds it yet and its depth stays exact.
+    static void adopt(PickleValue& container, const PickleValue& child) {
+        container.depth = std::max(container.depth, child.depth + 1);
+        check_depth(container);
+    }
+    void remember(uint32_t key) {
+        auto [it, inserted] = memo_.try_emplace(key, top());
+        if (inserted) spend();
+        else it->second = top();
+    }
+    // The top of the stack as a container that may still change: a value fetched from the memo
+    // may not (that is how a list would come to contain itself).
+    PickleValuePtr& mutable_top(Kind kind, const char* op) {
+        auto& v = top();
+        expect(v, kind, op);
+        if (v->shared) throw Error(std::string("corrupt pickle: ") + op + " on a value fetched from the memo");
+        return v;
+    }
     uint8_t byte() {
         need(1);
         return *p_++;
@@ -236,10 +285,12 @@ private:
     PickleValuePtr memo(uint32_t key) {
         auto it = memo_.find(key);
         if (it == memo_.end()) throw Error("corrupt pickle: memo key " + std::to_string(key) + " unset");
+        it->second->shared = true;
         return it->second;
     }
-    static PickleValuePtr sequence(Kind kind, std::vector<PickleValuePtr> items) {
+    PickleValuePtr sequence(Kind kind, std::vector<PickleValuePtr> items) {
         auto v = make(kind);
+        for (const auto& item : items) adopt(*v, *item);
         v->items = std::move(items);
         return v;
     }
@@ -248,9 +299,13 @@ private:
         for (size_t i = n; i-- > 0;) items[i] = pop();
         push(sequence(Kind::Tuple, std::move(items)));
     }
-    static PickleValuePtr dict_of(const std::vector<PickleValuePtr>& kv) {
+    PickleValuePtr dict_of(const std::vector<PickleValuePtr>& kv) {
         auto d = make(Kind::Dict);
-        for (size_t i = 0; i + 1 < kv.size(); i += 2) d->entries.emplace_back(kv[i], kv[i + 1]);
+        for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+            adopt(*d, *kv[i]);
+            adopt(*d, *kv[i + 1]);
+            d->entries.emplace_back(kv[i], kv[i + 1]);
+        }
         return d;
     }
     static const PickleValuePtr& expect(const PickleValuePtr& v, Kind kind, const char* op) {
@@ -293,6 +348,7 @@ private:
         }
         auto obj = make(Kind::Object);  // kept opaque
         obj->text = name;
+        for (const auto& item : a) adopt(*obj, *item);
         obj->items = a;
         return obj;
     }
@@ -300,13 +356,17 @@ private:
     PickleValuePtr rebuild_tensor(const torch::Tensor& storage, int64_t offset, const std::vector<int64_t>& size,
                                   const std::vector<int64_t>& stride) {
         if (size.size() != stride.size()) throw Error("tensor size and stride differ in length");
-        int64_t last = offset;
-        bool empty = false;
+        if (size.size() > 64) throw Error("tensor of more than 64 dimensions");
+        // The last element the view reaches, in 128 bits: 64-bit products of hostile sizes and
+        // strides wrap around and would pass the check.
+        __int128 last = offset;
+        bool empty = false, negative = offset < 0;
         for (size_t i = 0; i < size.size(); ++i) {
+            if (size[i] < 0 || stride[i] < 0) negative = true;
             if (size[i] == 0) empty = true;
-            last += (size[i] - 1) * stride[i];
+            last += static_cast<__int128>(size[i] - (size[i] > 0 ? 1 : 0)) * stride[i];
         }
-        if (offset < 0 || (!empty && last >= storage.numel())) {
+        if (negative || (!empty && last >= storage.numel())) {
             throw Error(fmt::format("tensor view (offset {}, size {}, stride {}) exceeds its storage of {} elements",
                                     offset, c10::str(size), c10::str(stride), storage.numel()));
         }
@@ -327,12 +387,17 @@ private:
             const torch::Dtype dtype = storage_dtype(type);
             const std::string record = "data/" + key;
             if (!zip_.hasRecord(record)) throw Error("the archive has no record " + record);
-            auto [data, bytes] = zip_.getRecord(record);
-            auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-            if (bytes < static_cast<size_t>(t.nbytes())) {
-                throw Error(fmt::format("storage {} holds {} bytes, {} expected", record, bytes, t.nbytes()));
+            const size_t item = c10::elementSize(dtype);
+            if (numel < 0 || static_cast<uint64_t>(numel) > std::numeric_limits<uint64_t>::max() / item) {
+                throw Error(fmt::format("storage {} declares {} elements", record, numel));
             }
-            std::memcpy(t.data_ptr(), data.get(), t.nbytes());
+            const uint64_t expected = static_cast<uint64_t>(numel) * item;
+            auto [data, bytes] = zip_.getRecord(record);  // the record's size was checked against the file
+            if (bytes < expected) {
+                throw Error(fmt::format("storage {} holds {} bytes, {} expected", record, bytes, expected));
+            }
+            auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
+            std::memcpy(t.data_ptr(), data.get(), expected);
             it = storages_.emplace(key, t).first;
         }
         auto v = make(Kind::Tensor);
@@ -348,7 +413,93 @@ private:
     std::vector<size_t> marks_;
     std::unordered_map<uint32_t, PickleValuePtr> memo_;
     std::map<std::string, torch::Tensor> storages_;
+    size_t spent_ = 0;
 };
+
+// Little-endian fields of the zip format.
+uint64_t field(const std::vector<uint8_t>& b, size_t at, size_t width) {
+    if (at + width > b.size()) throw Error("zip structure ends early");
+    uint64_t v = 0;
+    for (size_t i = 0; i < width; ++i) v |= static_cast<uint64_t>(b[at + i]) << (8 * i);
+    return v;
+}
+
+std::vector<uint8_t> read_at(std::ifstream& f, uint64_t offset, uint64_t size) {
+    std::vector<uint8_t> b(size);
+    f.seekg(static_cast<std::streamoff>(offset));
+    f.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(size));
+    if (static_cast<uint64_t>(f.gcount()) != size) throw Error("zip structure ends early");
+    return b;
+}
+
+// Every record of the archive, checked from its central directory before LibTorch's reader opens
+// it: stored as torch.save stores them (not compressed: a deflated record would be inflated to
+// whatever size it declares), and its header and data inside the file.
+void check_zip_records(const fs::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    f.seekg(0, std::ios::end);
+    const uint64_t file_size = static_cast<uint64_t>(f.tellg());
+    if (file_size < 22) throw Error("too short for a zip archive");
+    const uint64_t tail_size = std::min<uint64_t>(file_size, 65535 + 22);
+    const auto tail = read_at(f, file_size - tail_size, tail_size);
+    size_t eocd = tail_size - 22 + 1;
+    while (eocd-- > 0) {
+        if (field(tail, eocd, 4) == 0x06054b50) break;
+    }
+    if (eocd > tail_size - 22) throw Error("no zip end-of-central-directory record");
+    uint64_t entries = field(tail, eocd + 10, 2), dir_size = field(tail, eocd + 12, 4),
+             dir_offset = field(tail, eocd + 16, 4);
+    if (entries == 0xFFFF || dir_size == 0xFFFFFFFF || dir_offset == 0xFFFFFFFF) {  // zip64
+        if (eocd < 20 || field(tail, eocd - 20, 4) != 0x07064b50) throw Error("zip64 locator missing");
+        const uint64_t at = field(tail, eocd - 20 + 8, 8);
+        if (at > file_size || file_size - at < 56) throw Error("zip64 directory record outside the file");
+        const auto z = read_at(f, at, 56);
+        if (field(z, 0, 4) != 0x06064b50) throw Error("zip64 directory record missing");
+        entries = field(z, 32, 8);
+        dir_size = field(z, 40, 8);
+        dir_offset = field(z, 48, 8);
+    }
+    if (dir_offset > file_size || dir_size > file_size - dir_offset || entries > dir_size / 46) {
+        throw Error("zip central directory outside the file");
+    }
+    const auto dir = read_at(f, dir_offset, dir_size);
+    size_t at = 0;
+    for (uint64_t e = 0; e < entries; ++e) {
+        if (field(dir, at, 4) != 0x02014b50) throw Error("corrupt zip central directory");
+        const uint64_t method = field(dir, at + 10, 2), name_len = field(dir, at + 28, 2),
+                       extra_len = field(dir, at + 30, 2), comment_len = field(dir, at + 32, 2);
+        uint64_t packed = field(dir, at + 20, 4), size = field(dir, at + 24, 4), local = field(dir, at + 42, 4);
+        const std::string name(reinterpret_cast<const char*>(dir.data()) + at + 46,
+                               std::min<size_t>(name_len, dir.size() - std::min(dir.size(), at + 46)));
+        // zip64 sizes and offset, in this order, for the fields that say 0xFFFFFFFF.
+        for (size_t x = at + 46 + name_len; x + 4 <= at + 46 + name_len + extra_len;) {
+            const uint64_t id = field(dir, x, 2), len = field(dir, x + 2, 2);
+            if (id == 0x0001) {
+                size_t y = x + 4;
+                for (uint64_t* v : {&size, &packed, &local}) {
+                    if (*v == 0xFFFFFFFF && y + 8 <= x + 4 + len) {
+                        *v = field(dir, y, 8);
+                        y += 8;
+                    }
+                }
+            }
+            x += 4 + len;
+        }
+        if (method != 0) {
+            throw Error(fmt::format("record '{}' is compressed (zip method {}); torch.save stores its records "
+                                    "uncompressed, and a compressed one is refused", name, method));
+        }
+        if (packed != size) throw Error(fmt::format("record '{}' declares {} bytes stored as {}", name, size, packed));
+        if (local > file_size || file_size - local < 30) throw Error(fmt::format("record '{}' lies outside the file", name));
+        const auto header = read_at(f, local, 30);
+        if (field(header, 0, 4) != 0x04034b50) throw Error(fmt::format("record '{}' has no local header", name));
+        const uint64_t data = local + 30 + field(header, 26, 2) + field(header, 28, 2);
+        if (data > file_size || size > file_size - data) {
+            throw Error(fmt::format("record '{}' declares {} bytes, more than the file holds", name, size));
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+}
 
 void flatten(const PickleValue& dict, const std::string& prefix, std::map<std::string, torch::Tensor>& out) {
     for (const auto& [k, v] : dict.entries) {
@@ -386,15 +537,24 @@ PthCheckpoint PthCheckpoint::read(const fs::path& path) {
     PthCheckpoint c;
     c.path_ = path;
     try {
+        check_zip_records(path);
         caffe2::serialize::PyTorchStreamReader zip(path.string());
         if (!zip.hasRecord("data.pkl")) throw Error("the archive has no data.pkl");
         auto [data, size] = zip.getRecord("data.pkl");
+        if (size > kMaxPickleBytes) {
+            throw Error(fmt::format("data.pkl holds {} bytes, more than the {} a checkpoint's pickle may", size,
+                                    kMaxPickleBytes));
+        }
         Unpickler unpickler(static_cast<const uint8_t*>(data.get()), size, zip);
         c.root_ = unpickler.run();
     } catch (const c10::Error& e) {
         throw Error(path.string() + " is not a readable PyTorch checkpoint: " + e.what_without_backtrace());
     } catch (const Error& e) {
         throw Error(path.string() + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+        throw Error(path.string() + ": out of memory while reading it");
+    } catch (const std::exception& e) {  // e.g. std::stoull on a malformed version record
+        throw Error(path.string() + " is not a readable PyTorch checkpoint: " + e.what());
     }
     return c;
 }

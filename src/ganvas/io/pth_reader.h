@@ -32,14 +32,26 @@ struct PickleValue {
     std::vector<PickleValuePtr> items;    // Tuple, List; Object: its constructor arguments
     std::vector<std::pair<PickleValuePtr, PickleValuePtr>> entries;  // Dict, in insertion order
     torch::Tensor tensor;
+    int depth = 0;        // nesting below this value (the reader refuses more than kMaxPickleDepth)
+    bool shared = false;  // fetched from the memo: no longer changed, so no value can contain itself
 
     const PickleValue* get(const std::string& key) const;  // a Dict's entry under a string key
 };
 
+// What one file may cost the reader before it is refused as hostile: nesting depth, values and
+// memo entries (about 150 bytes each), and the size of its pickle. Published checkpoints use a
+// small fraction of each (VGG-19: depth 4, about 600 values).
+constexpr int kMaxPickleDepth = 256;
+constexpr size_t kMaxPickleValues = size_t{1} << 20;
+constexpr size_t kMaxPickleBytes = size_t{64} << 20;
+
 class PthCheckpoint {
 public:
     // Throws Error naming the file when it is missing, not a zip checkpoint (a legacy pre-1.6
-    // file gets its own message), or its pickle is corrupt or uses something unsupported.
+    // file gets its own message), or its pickle is corrupt or uses something unsupported. The file
+    // is treated as hostile: the zip's records must be stored (not compressed) and lie inside the
+    // file, tensor views inside their storages, storages inside their records, and the pickle
+    // within the limits above; nothing in it is executed.
     static PthCheckpoint read(const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return path_; }
