@@ -1,5 +1,7 @@
 #include "ganvas/models/style2paints/networks.h"
 
+#include "ganvas/nn/inference_context.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -17,14 +19,14 @@ nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slo
 
 nn::Sequential down(int64_t in, int64_t out, bool norm = true) {
     nn::Sequential s(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(!norm)));
-    if (norm) s->push_back(nn::BatchNorm2d(out));
+    if (norm) s->push_back(ContextBatchNorm2d(out));
     s->push_back(leaky());
     return s;
 }
 
 nn::Sequential upsample(int64_t in, int64_t out) {
     return nn::Sequential(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(false)),
-                          nn::BatchNorm2d(out), nn::ReLU());
+                          ContextBatchNorm2d(out), nn::ReLU());
 }
 
 // A decoder without skips: 1/16 resolution -> a full-size RGB image in [-1, 1].
@@ -45,9 +47,9 @@ nn::Sequential guide_decoder(const Style2PaintsOptions& o) {
 ResidualBlockImpl::ResidualBlockImpl(int64_t channels) {
     body = register_module(
         "body", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
-                               nn::BatchNorm2d(channels), nn::ReLU(),
+                               ContextBatchNorm2d(channels), nn::ReLU(),
                                nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
-                               nn::BatchNorm2d(channels)));
+                               ContextBatchNorm2d(channels)));
 }
 
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) { return x + body->forward(x); }
@@ -98,7 +100,7 @@ Style2PaintsGeneratorImpl::Style2PaintsGeneratorImpl(const Style2PaintsOptions& 
         const int64_t w = level_width(o, level);
         up->push_back(upsample(level_width(o, level + 1), w));
         fuse->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(2 * w, w, 3).padding(1).bias(false)),
-                                       nn::BatchNorm2d(w), nn::ReLU(), ResidualBlock(w)));
+                                       ContextBatchNorm2d(w), nn::ReLU(), ResidualBlock(w)));
     }
     head = register_module("head", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(level_width(o, 0), 3, 3).padding(1)),
                                                   nn::Tanh()));
@@ -171,7 +173,7 @@ void init_style2paints_weights(torch::nn::Module& module) {
             init(convt->weight, convt->bias, 0.0);
         } else if (auto* linear = m->as<nn::Linear>()) {
             init(linear->weight, linear->bias, 0.0);
-        } else if (auto* bn = m->as<nn::BatchNorm2d>()) {
+        } else if (auto* bn = m->as<ContextBatchNorm2dImpl>()) {
             init(bn->weight, bn->bias, 1.0);
         }
     }

@@ -35,7 +35,8 @@ nlohmann::json Style2PaintsOptions::to_json() const {
             {"lambda_style", lambda_style},   {"lr", lr},
             {"beta1", beta1},                 {"beta2", beta2},
             {"load_size", load_size},         {"flip", flip},
-            {"lineart", lineart},             {"style_augment", style_augment}};
+            {"lineart", lineart},             {"style_augment", style_augment},
+            {"test_train_mode", test_train_mode}};
 }
 
 const std::vector<OptionSpec>& style2paints_option_specs() {
@@ -61,7 +62,8 @@ const std::vector<OptionSpec>& style2paints_option_specs() {
           "--load-size"},
          {"flip", "random horizontal flips in training"},
          {"lineart", "auto (lineart/ + color/ pairs if present, else extracted), pairs, or xdog"},
-         {"style_augment", "re-crop, flip, rotate and tile-shuffle the training style image"}});
+         {"style_augment", "re-crop, flip, rotate and tile-shuffle the training style image"},
+         {"test_train_mode", "inference normalises each image with its own batch statistics, as in training (false: running statistics)"}});
     return specs;
 }
 
@@ -89,6 +91,7 @@ Style2PaintsOptions Style2PaintsOptions::from_json(const nlohmann::json& j) {
     read_option(j, "flip", o.flip);
     read_option(j, "lineart", o.lineart);
     read_option(j, "style_augment", o.style_augment);
+    read_option(j, "test_train_mode", o.test_train_mode);
     o.validate();
     return o;
 }

@@ -42,6 +42,9 @@ struct Style2PaintsOptions {
     // The style image of a training example is its own painting, re-cropped, flipped, rotated and
     // cut into shuffled tiles so that no spatial layout reaches G through the hint.
     bool style_augment = true;
+    // Inference on running statistics. Batch statistics of one image would erase the hint: it is
+    // constant over the image, and a per-image mean removes it (measured, docs/RESULTS.md).
+    bool test_train_mode = false;
 
     bool fc1_encoder() const { return style_encoder != "vgg19_stats"; }
     int64_t style_side() const { return style_size > 0 ? style_size : (fc1_encoder() ? 224 : image_size); }

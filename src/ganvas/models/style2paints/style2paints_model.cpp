@@ -3,6 +3,7 @@
 #include "ganvas/core/error.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/models/style2paints/data.h"
+#include "ganvas/nn/inference_context.h"
 
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -222,6 +223,8 @@ NamedValues Style2PaintsModel::train_step(const Batch& batch) {
 
 Paintings Style2PaintsModel::paint(const torch::Tensor& lineart, const torch::Tensor& style, double strength) {
     torch::InferenceMode guard;
+    // Nothing here is random; the context only switches the norm layers to the batch's statistics.
+    ScopedInference context(/*seed=*/0, options_.test_train_mode);
     const auto hint = hint_->forward(hint_->scaled(style_features(style))) * strength;
     const GeneratorOutputs g = netG_->forward(network_lineart(lineart), hint);
     const auto to_image = [](const torch::Tensor& t) {
