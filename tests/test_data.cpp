@@ -97,9 +97,9 @@ TEST_F(LoaderTest, SameBatchesWhateverTheWorkerCount) {
 }
 
 TEST_F(LoaderTest, StartingMidwayGivesTheSameBatchesAsContinuing) {
-    // 10 images, batch 3: 3 batches per epoch; position {1, 1} is global batch 4.
+    // 10 images, batch 3: 3 batches per epoch; position {1, 3} (epoch 1, 3 examples in) is batch 4.
     const auto full = take(2, {}, 8);
-    const auto resumed = take(2, {1, 1}, 4);
+    const auto resumed = take(2, {1, 3}, 4);
     for (size_t i = 0; i < resumed.size(); ++i) EXPECT_TRUE(full[4 + i].equal(resumed[i])) << "batch " << i;
 }
 

@@ -117,7 +117,7 @@ TEST_F(SeededTest, GeneratorAndDiscriminatorShapes) {
     for (auto& m : d->modules()) {
         if (auto* c = m->as<SNConv2dImpl>()) spectral += c->spectral;
         EXPECT_FALSE(m->as<torch::nn::Conv2dImpl>()) << "plain convolution in D";
-        EXPECT_FALSE(m->as<torch::nn::BatchNorm2dImpl>()) << "batch norm in D";
+        EXPECT_FALSE(m->as<torch::nn::BatchNorm2dImpl>() || m->as<ContextBatchNorm2dImpl>()) << "batch norm in D";
         if (auto* p = m->as<torch::nn::PReLUImpl>()) {
             EXPECT_EQ(p->weight.numel(), 1);
             EXPECT_NEAR(p->weight.item<double>(), 0.2, 1e-7);

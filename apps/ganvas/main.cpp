@@ -2,6 +2,7 @@
 // 1 for failures, 128 + signal for an interrupted run.
 #include "cli_common.h"
 #include "commands.h"
+#include "local_launch.h"
 #include "ganvas/core/error.h"
 #include "ganvas/core/process.h"
 
@@ -13,6 +14,7 @@
 
 int main(int argc, char** argv) {
     ganvas::init_process(argv);
+    ganvas::cli::program_arguments().assign(argv, argv + argc);
     spdlog::set_pattern("%^[%l]%$ %v");
     spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug
 

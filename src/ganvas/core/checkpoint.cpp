@@ -43,6 +43,10 @@ void save_checkpoint(const fs::path& path, const CheckpointHeader& header,
     write_file_atomic(path, bytes.str());
 }
 
+namespace {
+LoadedCheckpoint read_header(LoadedCheckpoint loaded, const std::string& expected_model);
+}  // namespace
+
 LoadedCheckpoint load_checkpoint(const fs::path& given, const std::string& expected_model) {
     LoadedCheckpoint loaded;
     loaded.path = resolve_checkpoint_path(given);
@@ -55,6 +59,25 @@ LoadedCheckpoint load_checkpoint(const fs::path& given, const std::string& expec
     } catch (const c10::Error& e) {
         throw Error("checkpoint " + path.string() + " is truncated, corrupt or not a checkpoint");
     }
+    return read_header(std::move(loaded), expected_model);
+}
+
+LoadedCheckpoint load_checkpoint_bytes(const std::string& bytes, const fs::path& path,
+                                       const std::string& expected_model) {
+    LoadedCheckpoint loaded;
+    loaded.path = path;
+    loaded.archive = std::make_shared<torch::serialize::InputArchive>();
+    try {
+        loaded.archive->load_from(bytes.data(), bytes.size());
+    } catch (const c10::Error& e) {
+        throw Error("checkpoint " + path.string() + " is truncated, corrupt or not a checkpoint");
+    }
+    return read_header(std::move(loaded), expected_model);
+}
+
+namespace {
+LoadedCheckpoint read_header(LoadedCheckpoint loaded, const std::string& expected_model) {
+    const fs::path& path = loaded.path;
     c10::IValue format;
     if (!loaded.archive->try_read(kFormatKey, format) || !format.isInt()) {
         throw Error("checkpoint " + path.string() + " is not a ganvas checkpoint");
@@ -77,5 +100,6 @@ LoadedCheckpoint load_checkpoint(const fs::path& given, const std::string& expec
     }
     return loaded;
 }
+}  // namespace
 
 }  // namespace ganvas

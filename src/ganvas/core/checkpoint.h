@@ -40,5 +40,9 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointHeader& 
 // and, when `expected_model` is non-empty, when it holds another model.
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& path,
                                  const std::string& expected_model = "");
+// The same from a checkpoint file's bytes (a data-parallel run's rank 0 reads the file and sends
+// it to the others); `path` names it in messages.
+LoadedCheckpoint load_checkpoint_bytes(const std::string& bytes, const std::filesystem::path& path,
+                                       const std::string& expected_model = "");
 
 }  // namespace ganvas

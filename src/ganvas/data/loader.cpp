@@ -71,14 +71,23 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions o
                          LoaderPosition start)
     : dataset_(std::move(dataset)), options_(options), position_(start) {
     if (options_.batch_size < 1) throw UsageError("--batch must be at least 1");
-    const auto n = static_cast<int64_t>(dataset_->size());
-    if (n < options_.batch_size) {
-        throw Error("the dataset holds " + std::to_string(n) + " images, fewer than one batch of " +
-                    std::to_string(options_.batch_size));
+    if (options_.world_size < 1 || options_.rank < 0 || options_.rank >= options_.world_size) {
+        throw UsageError("loader: rank " + std::to_string(options_.rank) + " is outside a group of " +
+                         std::to_string(options_.world_size));
     }
-    batches_per_epoch_ = n / options_.batch_size;
-    first_batch_ = position_.epoch * batches_per_epoch_ + position_.batch;
-    consumed_ = first_batch_;
+    const auto n = static_cast<int64_t>(dataset_->size());
+    global_batch_ = options_.batch_size * options_.world_size;
+    if (n < global_batch_) {
+        throw Error("the dataset holds " + std::to_string(n) + " images, fewer than one batch of " +
+                    std::to_string(options_.batch_size) +
+                    (options_.world_size > 1 ? " per rank on " + std::to_string(options_.world_size) + " ranks" : ""));
+    }
+    if (position_.epoch < 0 || position_.example < 0) throw Error("loader: negative start position");
+    if (position_.example + global_batch_ > n) position_ = {position_.epoch + 1, 0};
+    batches_per_epoch_ = n / global_batch_;
+    first_epoch_batches_ = (n - position_.example) / global_batch_;
+    start_ = position_;
+    consumed_ = 0;
     const int workers = std::max(1, options_.workers);
     for (int w = 0; w < workers; ++w) threads_.emplace_back([this, w] { worker_loop(w); });
 }
@@ -115,9 +124,17 @@ Example BatchLoader::load_example(size_t index, uint64_t seed) {
     throw Error("no example of the dataset could be loaded (" + std::to_string(n) + " failed)");
 }
 
-Batch BatchLoader::load_batch(int64_t global_batch) {
-    const int64_t epoch = global_batch / batches_per_epoch_;
-    const int64_t within = global_batch % batches_per_epoch_;
+Batch BatchLoader::load_batch(int64_t index) {
+    int64_t epoch = 0, first_slot = 0;
+    if (index < first_epoch_batches_) {
+        epoch = start_.epoch;
+        first_slot = start_.example + index * global_batch_;
+    } else {
+        const int64_t later = index - first_epoch_batches_;
+        epoch = start_.epoch + 1 + later / batches_per_epoch_;
+        first_slot = (later % batches_per_epoch_) * global_batch_;
+    }
+    first_slot += static_cast<int64_t>(options_.rank) * options_.batch_size;
     std::shared_ptr<const std::vector<size_t>> order;  // shared, not copied per batch
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -133,7 +150,7 @@ Batch BatchLoader::load_batch(int64_t global_batch) {
     std::vector<Example> examples;
     examples.reserve(options_.batch_size);
     for (int64_t k = 0; k < options_.batch_size; ++k) {
-        const auto slot = static_cast<size_t>(within * options_.batch_size + k);
+        const auto slot = static_cast<size_t>(first_slot + k);
         const uint64_t seed = mix_seed(mix_seed(options_.seed, static_cast<uint64_t>(epoch)), slot);
         examples.push_back(load_example((*order)[slot], seed));
     }
@@ -142,7 +159,7 @@ Batch BatchLoader::load_batch(int64_t global_batch) {
 
 void BatchLoader::worker_loop(int worker) {
     const int64_t stride = std::max(1, options_.workers);
-    for (int64_t b = first_batch_ + worker;; b += stride) {
+    for (int64_t b = worker;; b += stride) {
         {
             std::unique_lock<std::mutex> lock(mutex_);
             space_.wait(lock, [&] {
@@ -180,9 +197,9 @@ Batch BatchLoader::next() {
     }
     space_.notify_all();
     wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    position_.batch += 1;
-    if (position_.batch == batches_per_epoch_) {
-        position_.batch = 0;
+    position_.example += global_batch_;
+    if (position_.example + global_batch_ > static_cast<int64_t>(dataset_->size())) {
+        position_.example = 0;
         position_.epoch += 1;
     }
     return batch;

@@ -8,7 +8,7 @@ namespace ganvas {
 
 ConditionalBatchNorm2dImpl::ConditionalBatchNorm2dImpl(int64_t channels, int64_t classes) {
     if (classes < 1) throw UsageError("conditional batch norm needs at least one class");
-    bn = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).affine(false)));
+    bn = register_module("bn", ContextBatchNorm2d(channels, 1e-5, 0.1, /*affine=*/false));
     gamma = register_parameter("gamma", torch::ones({classes, channels}));
     beta = register_parameter("beta", torch::zeros({classes, channels}));
 }

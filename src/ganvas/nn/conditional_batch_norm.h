@@ -1,6 +1,8 @@
 // Class-conditional batch normalisation (de Vries et al. 2017; Miyato & Koyama 2018): batch
 // statistics as BatchNorm2d, then a scale and shift chosen by each example's class.
 #pragma once
+#include "ganvas/nn/inference_context.h"
+
 #include <torch/nn.h>
 
 namespace ganvas {
@@ -11,7 +13,7 @@ public:
     // x: [N, C, H, W]; labels: [N] int64 in [0, classes).
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels);
 
-    torch::nn::BatchNorm2d bn{nullptr};  // no affine parameters of its own
+    ContextBatchNorm2d bn{nullptr};  // no affine parameters of its own
     torch::Tensor gamma, beta;           // [classes, C], initialised to 1 and 0
 };
 TORCH_MODULE(ConditionalBatchNorm2d);

@@ -1,5 +1,7 @@
 #include "ganvas/nn/inference_context.h"
 
+#include "ganvas/dist/process_group.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -29,11 +31,13 @@ torch::Tensor ContextDropoutImpl::forward(const torch::Tensor& x) {
     return x * keep.to(x.device(), x.scalar_type()).contiguous(x.suggest_memory_format()) / (1.0 - p_);
 }
 
-ContextBatchNorm2dImpl::ContextBatchNorm2dImpl(int64_t channels, double eps, double momentum)
+ContextBatchNorm2dImpl::ContextBatchNorm2dImpl(int64_t channels, double eps, double momentum, bool affine)
     : channels_(channels), eps_(eps), momentum_(momentum) {
     // The registration order of LibTorch's BatchNorm2d.
-    weight = register_parameter("weight", torch::ones({channels}));
-    bias = register_parameter("bias", torch::zeros({channels}));
+    if (affine) {
+        weight = register_parameter("weight", torch::ones({channels}));
+        bias = register_parameter("bias", torch::zeros({channels}));
+    }
     running_mean = register_buffer("running_mean", torch::zeros({channels}));
     running_var = register_buffer("running_var", torch::ones({channels}));
     num_batches_tracked = register_buffer("num_batches_tracked", torch::tensor(0, torch::kLong));
@@ -44,6 +48,10 @@ torch::Tensor ContextBatchNorm2dImpl::forward(const torch::Tensor& x) {
     const bool cudnn = at::globalContext().userEnabledCuDNN();
     if (is_training()) {
         num_batches_tracked += 1;
+        if (ProcessGroup* group = current_process_group();
+            group != nullptr && group->size() > 1 && group->options().sync_batch_norm) {
+            return sync_batch_norm(*group, x, weight, bias, running_mean, running_var, momentum_, eps_);
+        }
         return torch::batch_norm(x, weight, bias, running_mean, running_var, /*training=*/true, momentum_, eps_,
                                  cudnn);
     }
@@ -56,7 +64,8 @@ torch::Tensor ContextBatchNorm2dImpl::forward(const torch::Tensor& x) {
 }
 
 void ContextBatchNorm2dImpl::pretty_print(std::ostream& stream) const {
-    stream << "ganvas::ContextBatchNorm2d(" << channels_ << ", eps=" << eps_ << ", momentum=" << momentum_ << ")";
+    stream << "ganvas::ContextBatchNorm2d(" << channels_ << ", eps=" << eps_ << ", momentum=" << momentum_
+           << (weight.defined() ? "" : ", affine=false") << ")";
 }
 
 }  // namespace ganvas

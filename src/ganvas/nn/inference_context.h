@@ -53,19 +53,20 @@ private:
 };
 TORCH_MODULE(ContextDropout);
 
-// BatchNorm2d with affine parameters and running statistics: in training and in plain eval mode
-// exactly LibTorch's BatchNorm2d (same parameters, buffers and state-dict keys, so checkpoints and
-// the reference's state dicts map key for key); in eval mode inside a request with
-// train_mode_layers, it normalises with the batch's own statistics and leaves the running ones
-// alone. (Its own module rather than a subclass: LibTorch does not export the pieces a subclass of
+// BatchNorm2d with running statistics (and affine parameters unless `affine` is false): in training
+// and in plain eval mode exactly LibTorch's BatchNorm2d (same parameters, buffers and state-dict
+// keys, so checkpoints and the reference's state dicts map key for key); in eval mode inside a
+// request with train_mode_layers, it normalises with the batch's own statistics and leaves the
+// running ones alone. In training inside a distributed group with sync_batch_norm on
+// (dist/process_group.h), it normalises with the statistics of every rank's batch. (Its own module rather than a subclass: LibTorch does not export the pieces a subclass of
 // BatchNorm2dImpl links against.)
 class ContextBatchNorm2dImpl : public torch::nn::Module {
 public:
-    explicit ContextBatchNorm2dImpl(int64_t channels, double eps = 1e-5, double momentum = 0.1);
+    explicit ContextBatchNorm2dImpl(int64_t channels, double eps = 1e-5, double momentum = 0.1, bool affine = true);
     torch::Tensor forward(const torch::Tensor& x);
     void pretty_print(std::ostream& stream) const override;
 
-    torch::Tensor weight, bias;                                   // [C]
+    torch::Tensor weight, bias;                                   // [C]; undefined unless affine
     torch::Tensor running_mean, running_var, num_batches_tracked;  // buffers
 
 private:

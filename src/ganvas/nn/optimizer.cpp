@@ -1,8 +1,11 @@
 #include "ganvas/nn/optimizer.h"
 
+#include "ganvas/dist/process_group.h"
+
 namespace ganvas {
 
-Optimizer::Optimizer(std::vector<torch::Tensor> params, AdamConfig config, AdamKind kind) : kind_(kind) {
+Optimizer::Optimizer(std::vector<torch::Tensor> params, AdamConfig config, AdamKind kind)
+    : kind_(kind), params_(params) {
     if (kind == AdamKind::Fused) {
         fused_ = std::make_unique<FusedAdam>(std::move(params), config);
     } else {
@@ -15,6 +18,9 @@ Optimizer::Optimizer(std::vector<torch::Tensor> params, AdamConfig config, AdamK
 void Optimizer::zero_grad() { fused_ ? fused_->zero_grad() : stock_->zero_grad(); }
 
 void Optimizer::step() {
+    if (ProcessGroup* group = current_process_group(); group != nullptr && group->size() > 1) {
+        group->average_gradients(params_);
+    }
     if (fused_) {
         fused_->step();
     } else {

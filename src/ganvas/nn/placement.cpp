@@ -1,5 +1,7 @@
 #include "ganvas/nn/placement.h"
 
+#include "ganvas/nn/inference_context.h"
+
 #include <torch/torch.h>
 
 namespace ganvas {
@@ -42,6 +44,9 @@ void init_dcgan_weights(torch::nn::Module& module) {
         } else if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
             torch::nn::init::normal_(bn->weight, 1.0, 0.02);
             torch::nn::init::zeros_(bn->bias);
+        } else if (auto* cbn = m->as<ContextBatchNorm2d>(); cbn != nullptr && cbn->weight.defined()) {
+            torch::nn::init::normal_(cbn->weight, 1.0, 0.02);
+            torch::nn::init::zeros_(cbn->bias);
         }
     }
 }

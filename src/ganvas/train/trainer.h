@@ -2,7 +2,13 @@
 //
 // A run directory holds: config.json (model and training options, resolved), checkpoint.pt
 // (networks, optimizers, counters, RNG; written atomically), losses.csv, samples/*.png.
+//
+// Data-parallel: with a process group in the request, every rank runs this same loop on its shard
+// of each global batch (--batch per rank times the world size); the optimizers average the
+// gradients; rank 0 alone writes the run folder; the ranks agree after every step on the losses
+// (averaged) and on stopping (a signal or the time budget on any rank stops all at the same step).
 #pragma once
+#include "ganvas/dist/process_group.h"
 #include "ganvas/models/gan_model.h"
 #include "ganvas/train/train_options.h"
 
@@ -23,6 +29,9 @@ struct TrainRequest {
     // For a resumed run, a positive value here replaces the stored length.
     int64_t resume_steps = 0;
     int64_t resume_epochs = 0;
+    // Data-parallel training: this process's group (null: one process). The run folder must be rank
+    // 0's; the other ranks read only the data.
+    std::shared_ptr<ProcessGroup> group;
 };
 
 struct TrainResult {
@@ -36,6 +45,10 @@ struct TrainResult {
     double images_per_second = 0.0;
     double data_wait_seconds = 0.0;
     std::filesystem::path checkpoint;
+    int stop_signal = 0;            // the signal that interrupted the run (any rank's), 0 if none
+    int world_size = 1;
+    double communication_seconds = 0.0;  // this rank's time in collectives (gradients, agreement)
+    int64_t bytes_reduced_per_step = 0;  // bytes this rank all-reduced per step (gradients, agreement)
 };
 
 // Runs (or resumes) a training run. Throws UsageError / Error on bad input, Error on a

@@ -1,6 +1,7 @@
 #include "ganvas/models/colorizer/networks.h"
 
 #include "ganvas/core/color.h"
+#include "ganvas/nn/inference_context.h"
 
 #include <torch/torch.h>
 
@@ -10,7 +11,7 @@ namespace nn = torch::nn;
 namespace {
 nn::Sequential conv_bn_relu(int64_t in, int64_t out) {
     return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false)),
-                          nn::BatchNorm2d(out), nn::ReLU(nn::ReLUOptions(true)));
+                          ContextBatchNorm2d(out), nn::ReLU(nn::ReLUOptions(true)));
 }
 }  // namespace
 
@@ -44,7 +45,7 @@ DcganDiscriminatorImpl::DcganDiscriminatorImpl(int64_t image_size, int64_t base_
     int64_t channels = 3, width = base_width;
     for (int64_t size = image_size; size > 4; size /= 2) {
         main->push_back(nn::Conv2d(nn::Conv2dOptions(channels, width, 4).stride(2).padding(1).bias(false)));
-        if (channels != 3) main->push_back(nn::BatchNorm2d(width));
+        if (channels != 3) main->push_back(ContextBatchNorm2d(width));
         main->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)));
         channels = width;
         width *= 2;

@@ -26,7 +26,7 @@ MruImpl::MruImpl(MruOptions o) : options(std::move(o)) {
         const int n = op.variant == MruVariant::Released ? 2 : 1;
         for (int i = 1; i <= n; ++i) {
             if (op.classes > 0) (i == 1 ? cbn1 : cbn2) = register_module("cbn" + std::to_string(i), ConditionalBatchNorm2d(op.out, op.classes));
-            else (i == 1 ? bn1 : bn2) = register_module("bn" + std::to_string(i), nn::BatchNorm2d(op.out));
+            else (i == 1 ? bn1 : bn2) = register_module("bn" + std::to_string(i), ContextBatchNorm2d(op.out));
         }
     }
     if (op.activation == "prelu") prelu = register_module("prelu", nn::PReLU(nn::PReLUOptions().init(0.2)));

@@ -41,7 +41,7 @@ public:
 
     MruOptions options;
     SNConv2d mask{nullptr}, mix{nullptr}, conv1{nullptr}, conv2{nullptr}, project{nullptr};
-    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+    ContextBatchNorm2d bn1{nullptr}, bn2{nullptr};
     ConditionalBatchNorm2d cbn1{nullptr}, cbn2{nullptr};
     torch::nn::PReLU prelu{nullptr};
 
