@@ -3,7 +3,7 @@
 # processes (`ganvas train --nproc 2`) with 1 thread each, at the same global batch, interleaved
 # `rounds` times on generated data. Prints per-step time, the time rank 0 spends in collectives
 # (gradient all-reduce and the step's agreement) and the bytes all-reduced per step; medians.
-# With Debian's python3-torch installed, one pix2pix run under `torchrun --no-python` as well.
+# With Debian's python3-torch installed, one pix2pix run under `torchrun --no_python` as well.
 #   bash bench/run_distributed_bench.sh [build-dir] [rounds] [vgg19_to_relu3_1.pth]
 set -euo pipefail
 build=${1:-build}
@@ -17,14 +17,14 @@ log=$work/results.txt
 
 "$ganvas" data synth --out "$work/faces" --count 256 --size 64 > /dev/null
 "$ganvas" data synth --ab --out "$work/ab" --count 16 --size 256 > /dev/null
-"$ganvas" data synth --sketch --out "$work/sketch" --count 16 --size 64 > /dev/null
+"$ganvas" data synth --sketch --out "$work/classes" --count 16 --size 64 > /dev/null
 "$ganvas" data synth --lineart --out "$work/lineart" --count 32 --size 128 > /dev/null
 
 # model | global batch | steps | extra flags
 configs=(
     "colorizer|16|30|--data $work/faces"
     "pix2pix|2|8|--data $work/ab"
-    "sketchygan|16|3|--data $work/sketch --set vgg_weights=$vgg"
+    "sketchygan|16|2|--data $work/classes --set vgg_weights=$vgg"
     "style2paints|8|4|--data $work/lineart --set style_weights=$vgg"
 )
 
@@ -34,11 +34,11 @@ run() {  # model batch steps flags nproc round
     if [[ $nproc == 1 ]]; then
         # shellcheck disable=SC2086
         "$ganvas" train --model "$model" $flags --out "$out" --steps "$steps" --batch "$batch" --threads 2 \
-            --sample-every 100000 --checkpoint-every 100000 > "$out.log" 2>&1
+            --sample-every 100000 --checkpoint-every 100000 > "$out.log" 2>&1 || { tail -5 "$out.log"; return; }
     else
         # shellcheck disable=SC2086
         "$ganvas" train --model "$model" $flags --out "$out" --steps "$steps" --batch $((batch / 2)) --nproc 2 \
-            --threads 2 --sample-every 100000 --checkpoint-every 100000 > "$out.log" 2>&1
+            --threads 2 --sample-every 100000 --checkpoint-every 100000 > "$out.log" 2>&1 || { tail -5 "$out.log"; return; }
     fi
     local seconds comm mb
     seconds=$(grep -o 'finished at step [0-9/]*: [0-9.]* s' "$out.log" | grep -o '[0-9.]* s$' | tr -d ' s')
@@ -55,11 +55,13 @@ for r in $(seq 1 "$rounds"); do
     done
 done
 
-if command -v torchrun > /dev/null 2>&1; then
-    torchrun --standalone --nproc_per_node 2 --no-python "$ganvas" train --model pix2pix --data "$work/ab" \
-        --out "$work/torchrun" --steps 8 --batch 1 --threads 1 --sample-every 100000 \
-        --checkpoint-every 100000 > "$work/torchrun.log" 2>&1 &&
-        echo "torchrun --no-python: $(grep -o 'finished at step .*' "$work/torchrun.log" | head -1)" ||
+if /usr/bin/python3 -c 'import torch.distributed.run' 2> /dev/null; then
+    # Debian 12's torchrun fails on Python 3.11 before starting a worker; the wrapper fixes that one
+    # lookup and is otherwise torchrun itself.
+    /usr/bin/python3 "$(dirname "$0")/torchrun_py311.py" --standalone --nproc_per_node 2 --no_python "$ganvas" train \
+        --model pix2pix --data "$work/ab" --out "$work/torchrun" --steps 8 --batch 1 --threads 1 \
+        --sample-every 100000 --checkpoint-every 100000 > "$work/torchrun.log" 2>&1 &&
+        echo "torchrun --no_python: $(grep -o 'finished at step .*' "$work/torchrun.log" | head -1)" ||
         { echo "torchrun run failed:"; tail -5 "$work/torchrun.log"; }
 fi
 

@@ -55,6 +55,23 @@ pgrep -P $launcher > /dev/null 2>&1 && { echo "FAIL: ranks left running"; failur
 "$ganvas" train --out "$work/fault" --resume --steps 100000 --time-budget 1 --threads 1 > "$work/fault_resume.log" 2>&1
 check "one process resumes the checkpoint a killed group left" 0 $? "$work/fault_resume.log" "resuming pix2pix from step"
 
+# A rank that hangs (SIGSTOP): the other gives up after --dist-timeout and names it.
+"$ganvas" train --data "$work/ab" --out "$work/hang" "${small[@]}" --steps 100000 --batch 2 --nproc 2 \
+    --checkpoint-every 100000 --log-every 1 --dist-timeout 4 > "$work/hang.log" 2>&1 &
+launcher=$!
+for _ in $(seq 1 600); do [[ $(cat "$work/hang/losses.csv" 2>/dev/null | wc -l) -ge 3 ]] && break; sleep 0.1; done
+victim=$(rank_pid 1 $launcher)
+start=$(date +%s)
+kill -STOP "$victim"
+wait $launcher
+status=$?
+elapsed=$(( $(date +%s) - start ))
+kill -KILL "$victim" 2> /dev/null
+[[ $status -ne 0 && $elapsed -le 25 ]] && echo "ok: a hung rank stops the group in ${elapsed}s (exit $status)" ||
+    { echo "FAIL: hung rank: exit $status after ${elapsed}s"; failures=$((failures + 1)); }
+grep -q "lost the group.*rank 1" "$work/hang.log" && echo "ok: the hung rank is named" ||
+    { echo "FAIL: the hung rank is not named"; tail -5 "$work/hang.log"; failures=$((failures + 1)); }
+
 # SIGTERM to the group: every rank stops at the same step, rank 0 checkpoints, exit 143.
 "$ganvas" train --data "$work/ab" --out "$work/term" "${small[@]}" --steps 100000 --batch 2 --nproc 2 \
     --checkpoint-every 100000 --log-every 1 > "$work/term.log" 2>&1 &
