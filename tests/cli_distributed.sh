@@ -35,9 +35,17 @@ rank_pid() {  # the pid of the process with RANK=$1 under the launcher $2
         tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "RANK=$1" && { echo "$p"; return; }
     done
 }
-"$ganvas" train --data "$work/ab" --out "$work/fault" "${small[@]}" --steps 100000 --batch 2 --nproc 2 \
-    --checkpoint-every 5 --dist-timeout 20 > "$work/fault.log" 2>&1 &
-launcher=$!
+start_group() {  # NAME FLAGS...: an endless 2-rank run in $work/NAME, logged to $work/NAME.log; sets $launcher
+    local name=$1
+    shift
+    "$ganvas" train --data "$work/ab" --out "$work/$name" "${small[@]}" --steps 100000 --batch 2 --nproc 2 \
+        "$@" > "$work/$name.log" 2>&1 &
+    launcher=$!
+}
+wait_rows() {  # NAME: until the run has logged two steps
+    for _ in $(seq 1 600); do [[ $(cat "$work/$1/losses.csv" 2>/dev/null | wc -l) -ge 3 ]] && break; sleep 0.1; done
+}
+start_group fault --checkpoint-every 5 --dist-timeout 20
 for _ in $(seq 1 600); do [[ -s "$work/fault/checkpoint.pt" ]] && break; sleep 0.1; done
 sleep 0.5
 victim=$(rank_pid 1 $launcher)
@@ -56,10 +64,8 @@ pgrep -P $launcher > /dev/null 2>&1 && { echo "FAIL: ranks left running"; failur
 check "one process resumes the checkpoint a killed group left" 0 $? "$work/fault_resume.log" "resuming pix2pix from step"
 
 # A rank that hangs (SIGSTOP): the other gives up after --dist-timeout and names it.
-"$ganvas" train --data "$work/ab" --out "$work/hang" "${small[@]}" --steps 100000 --batch 2 --nproc 2 \
-    --checkpoint-every 100000 --log-every 1 --dist-timeout 4 > "$work/hang.log" 2>&1 &
-launcher=$!
-for _ in $(seq 1 600); do [[ $(cat "$work/hang/losses.csv" 2>/dev/null | wc -l) -ge 3 ]] && break; sleep 0.1; done
+start_group hang --checkpoint-every 100000 --log-every 1 --dist-timeout 4
+wait_rows hang
 victim=$(rank_pid 1 $launcher)
 start=$(date +%s)
 kill -STOP "$victim"
@@ -73,10 +79,8 @@ grep -q "lost the group.*rank 1" "$work/hang.log" && echo "ok: the hung rank is 
     { echo "FAIL: the hung rank is not named"; tail -5 "$work/hang.log"; failures=$((failures + 1)); }
 
 # SIGTERM to the group: every rank stops at the same step, rank 0 checkpoints, exit 143.
-"$ganvas" train --data "$work/ab" --out "$work/term" "${small[@]}" --steps 100000 --batch 2 --nproc 2 \
-    --checkpoint-every 100000 --log-every 1 > "$work/term.log" 2>&1 &
-launcher=$!
-for _ in $(seq 1 600); do [[ $(cat "$work/term/losses.csv" 2>/dev/null | wc -l) -ge 3 ]] && break; sleep 0.1; done
+start_group term --checkpoint-every 100000 --log-every 1
+wait_rows term
 kill -TERM $launcher
 wait $launcher
 check "SIGTERM stops the group with a checkpoint (exit 143)" 143 $? "$work/term.log" "interrupted at step"
