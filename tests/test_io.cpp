@@ -249,5 +249,37 @@ TEST(PthReaderHostile, ZipRecordsMustBeStoredAndInsideTheFile) {
     expect_refused(dir / "outside.pth", "outside the file");
 }
 
+uint32_t u32_at(const std::string& zip, size_t at) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(zip[at + static_cast<size_t>(i)]);
+    return v;
+}
+
+TEST(PthReaderHostile, TheVersionRecordAndFolderAreCheckedBeforeLibTorchOpensTheZip) {
+    test::TempDir dir;
+    write_pth(dir / "base.pth", tensor_pickle(0, 4, 1), {{"data/0", kFourFloats}});
+    const std::string zip = read_all(dir / "base.pth");
+    const size_t local = u32_at(zip, central_entry(zip, "/version") + 42);
+    const size_t data = local + 30 + (static_cast<uint8_t>(zip[local + 26]) | static_cast<uint8_t>(zip[local + 27]) << 8) +
+                        (static_cast<uint8_t>(zip[local + 28]) | static_cast<uint8_t>(zip[local + 29]) << 8);
+    std::string words = zip;
+    words[data] = 'x';  // LibTorch's std::stoull would throw std::invalid_argument, after leaking its set-up
+    test::write_bytes(dir / "words.pth", words);
+    expect_refused(dir / "words.pth", "version record is not a number");
+    std::string future = zip;
+    future[data] = '9';
+    future[data + 1] = '9';
+    test::write_bytes(dir / "future.pth", future);
+    expect_refused(dir / "future.pth", "format version 99");
+    std::string loose = zip;  // the first record's name loses its folder
+    const size_t first = zip.find("PK\x01\x02");
+    const size_t name_len = static_cast<uint8_t>(zip[first + 28]);
+    for (size_t i = 0; i < name_len; ++i) {
+        if (loose[first + 46 + i] == '/') loose[first + 46 + i] = '_';
+    }
+    test::write_bytes(dir / "loose.pth", loose);
+    expect_refused(dir / "loose.pth", "folder");
+}
+
 }  // namespace
 }  // namespace ganvas

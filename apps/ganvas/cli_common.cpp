@@ -5,16 +5,30 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdlib>
 
 namespace ganvas::cli {
 
 void add_runtime_flags(CLI::App* command, RuntimeFlags& flags) {
     command->add_option("--threads", flags.threads, "intra-op threads (default: all cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, kMaxThreads));
     command->add_option("--device", flags.device, "cpu, cuda or cuda:N")->capture_default_str();
     command->add_flag("--no-channels-last", flags.no_channels_last,
                       "keep NCHW tensors (channels-last is faster with oneDNN)");
+}
+
+CLI::Validator finite_range(double lo, double hi) {
+    return CLI::Validator(
+        [lo, hi](std::string& text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+            if (!std::isfinite(value) || value < lo || value > hi) {
+                return "'" + text + "' is not a number in [" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]";
+            }
+            return {};
+        },
+        "FINITE in [" + CLI::detail::to_string(lo) + " - " + CLI::detail::to_string(hi) + "]");
 }
 
 Placement apply_runtime_flags(const RuntimeFlags& flags) {

@@ -17,6 +17,9 @@ struct RuntimeFlags {
 
 void add_runtime_flags(CLI::App* command, RuntimeFlags& flags);
 
+// A number in [lo, hi] that is finite (CLI::Range lets NaN through: every comparison with it is false).
+CLI::Validator finite_range(double lo, double hi);
+
 // Sets threads, checks the device, logs what runs where; returns the placement for models.
 Placement apply_runtime_flags(const RuntimeFlags& flags);
 

@@ -26,8 +26,8 @@ void register_data(CLI::App& app) {
     auto flags = std::make_shared<SynthFlags>();
     auto* synth = data->add_subcommand("synth", "write the embedded synthetic dataset (colors follow content)");
     synth->add_option("--out", flags->out, "output folder")->required();
-    synth->add_option("--count", flags->count, "number of images")->capture_default_str();
-    synth->add_option("--size", flags->size, "image side in pixels")->capture_default_str();
+    synth->add_option("--count", flags->count, "number of images")->check(CLI::Range(int64_t{1}, int64_t{10000000}))->capture_default_str();
+    synth->add_option("--size", flags->size, "image side in pixels")->check(CLI::Range(8, 4096))->capture_default_str();
     synth->add_option("--seed", flags->seed, "seed (another seed gives other images)")->capture_default_str();
     synth->add_flag("--ab", flags->ab, "write pix2pix AB pairs: edges (left) | image (right)");
     synth->add_flag("--sketch", flags->sketch,

@@ -31,7 +31,11 @@ void run_edges(EdgesFlags& f) {
     apply_runtime_flags(f.runtime);
     f.options.stage = parse_edge_stage(f.stage);
     if (f.options.size < 0) throw UsageError("--size must be positive");
+    check_finite("--threshold", f.threshold);
     if (f.threshold < 0 || f.threshold > 255) throw UsageError("--threshold is on the 0-255 scale");
+    check_count("--size", f.options.size, 0, 8192);
+    check_count("--jobs", f.options.jobs, 0, kMaxThreads);
+    check_count("--min-component", f.min_component, 0, 1 << 24);
     f.options.sketch.threshold = f.threshold / 255.0f;
     f.options.sketch.min_component = f.min_component;
     const int cores = available_cores();
@@ -63,11 +67,11 @@ void run_eval_edges(EvalEdgesFlags& f) {
     const auto result = evaluate_bsds(f.pred, f.gt, f.options, [&](int64_t done) { progress.update(done); });
     progress.finish();
     if (f.json == "-") {
-        std::cout << result.to_json().dump(2) << "\n";
+        std::cout << result.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
     }
     std::cout << result.table();
-    if (!f.json.empty()) write_file_atomic(f.json, result.to_json().dump(2) + "\n");
+    if (!f.json.empty()) write_file_atomic(f.json, result.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace
@@ -83,7 +87,7 @@ void register_edges(CLI::App& app) {
     cmd->add_option("--stage", f.stage, "probability (the detector's map), sketch (strokes) or distance (distance map)")
         ->capture_default_str();
     cmd->add_option("--size", f.options.size, "resize inputs to SIZE x SIZE first (SketchyGAN: 256)");
-    cmd->add_option("--jobs", f.options.jobs, "images in parallel (default: all cores)");
+    cmd->add_option("--jobs", f.options.jobs, "images in parallel (default: all cores)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_flag("--force", f.options.force, "recompute outputs that already exist");
     cmd->add_flag("--pairs", f.options.pairs, "write photo | edges AB images for pix2pix (--direction BtoA)");
     cmd->add_option("--threshold", f.threshold, "sketch: keep suppressed edges >= this (0-255)")->capture_default_str();
@@ -100,7 +104,7 @@ void register_edges(CLI::App& app) {
         ->capture_default_str();
     eval->add_flag("--no-nms", eflags->no_nms, "threshold the maps as given (no non-maximum suppression)");
     eval->add_flag("--no-thin", eflags->no_thin, "do not thin the thresholded maps");
-    eval->add_option("--jobs", eflags->options.jobs, "images in parallel (default: all cores)");
+    eval->add_option("--jobs", eflags->options.jobs, "images in parallel (default: all cores)")->check(CLI::Range(0, kMaxThreads));
     eval->add_option("--json", eflags->json, "also write the results as JSON to this file ('-': stdout only)");
     eval->callback([eflags] { run_eval_edges(*eflags); });
 }

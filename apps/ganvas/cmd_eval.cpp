@@ -30,11 +30,11 @@ void run(const EvalFlags& f) {
     if (files.empty()) throw Error("no images of split '" + f.split + "' under " + f.data);
     const ModelEvaluation result = evaluate_model(*model, files, f.options);
     if (f.json == "-") {
-        std::cout << result.json.dump(2) << "\n";
+        std::cout << result.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
     }
     std::cout << result.table;
-    if (!f.json.empty()) write_file_atomic(f.json, result.json.dump(2) + "\n");
+    if (!f.json.empty()) write_file_atomic(f.json, result.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace
@@ -45,16 +45,17 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--checkpoint", flags->checkpoint, "checkpoint file or run folder")->required();
     cmd->add_option("--data", flags->data, "folder of color images (searched recursively)")->required();
     cmd->add_option("--split", flags->split, "train, val, test or all")->capture_default_str();
-    cmd->add_option("--val-ratio", flags->split_options.val_ratio, "as in training")->capture_default_str();
-    cmd->add_option("--size", flags->options.size, "evaluation size (default: the training size)");
-    cmd->add_option("--limit", flags->options.limit, "evaluate at most this many images");
-    cmd->add_option("--batch", flags->options.batch, "images per forward pass")->capture_default_str();
+    cmd->add_option("--val-ratio", flags->split_options.val_ratio, "as in training")->check(finite_range(0, 0.999))->capture_default_str();
+    cmd->add_option("--size", flags->options.size, "evaluation size (default: the training size)")->check(CLI::Range(0, 8192));
+    cmd->add_option("--limit", flags->options.limit, "evaluate at most this many images")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--batch", flags->options.batch, "images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
     cmd->add_option("--html", flags->options.html_dir,
                     "example outputs: paired models write input | output | target rows and the metrics as "
                     "DIR/index.html; colorization models the first images as DIR/<n>_{gray,output,truth}.png");
     cmd->add_option("--seed", flags->options.seed, "paired models: seed of the generator's dropout / noise");
     cmd->add_option("--diversity", flags->options.diversity,
-                    "paired models: translate each input K times and report the mean pairwise L1 (K >= 2)");
+                    "paired models: translate each input K times and report the mean pairwise L1 (K >= 2)")
+        ->check(CLI::Range(0, 64));
     cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags] { run(*flags); });

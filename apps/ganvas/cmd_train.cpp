@@ -84,7 +84,6 @@ void run(TrainFlags& f) {
     request.group = join_group(f, request.placement);
     request.model = f.model;
     const ModelDescriptor& descriptor = model_descriptor(f.model);
-    request.model_options = model_options(f, descriptor);
     request.train = f.train;
     if (f.auto_resume) {
         if (f.resume) throw UsageError("--auto-resume and --resume: choose one");
@@ -102,8 +101,26 @@ void run(TrainFlags& f) {
     if (f.resume) {
         request.resume_steps = f.train.steps;
         request.resume_epochs = f.train.epochs;
+        // What else was given is checked against the checkpoint (a changed batch or seed is refused).
+        const nlohmann::json train = f.train.to_json();
+        static const std::pair<const char*, const char*> flags[] = {
+            {"--data", "data"},           {"--batch", "batch"},
+            {"--seed", "seed"},           {"--val-ratio", "val_ratio"},
+            {"--log-every", "log_every"}, {"--sample-every", "sample_every"},
+            {"--checkpoint-every", "checkpoint_every"}, {"--samples", "sample_count"}};
+        request.resume_given["train"] = nlohmann::json::object();
+        for (const auto& [flag, key] : flags) {
+            if (f.command->count(flag) > 0) request.resume_given["train"][key] = train.at(key);
+        }
+        if (f.command->count("--model") > 0) request.resume_given["model"] = f.model;
+        request.resume_given["model_flags"] = nlohmann::json::object();
+        for (const auto& [flag, words] : f.model_flags) {
+            if (f.command->count(flag) > 0) request.resume_given["model_flags"][flag] = words;
+        }
+        request.resume_given["set"] = f.set;
         if (request.train.data.empty()) request.train.data = ".";  // taken from the checkpoint
     } else {
+        request.model_options = model_options(f, descriptor);
         check_options(descriptor.name, descriptor.options, request.model_options, descriptor.legacy_options);
         const TrainDefaults defaults = descriptor.train_defaults ? descriptor.train_defaults(request.model_options)
                                                                  : TrainDefaults{};

@@ -83,8 +83,9 @@ void run(const PredictFlags& f, const std::string& command) {
     }
     request.extra_inputs = extra_inputs(f.extra_inputs, d);
     request.contact_sheet = std::filesystem::path(f.out) / "contact_sheet.png";
+    request.out_dir = f.out;
     std::vector<std::filesystem::path> inputs(f.inputs.begin(), f.inputs.end());
-    const auto jobs = plan_outputs(inputs, f.out);
+    const auto jobs = plan_outputs(inputs, f.out, ".png", /*check=*/false);  // predict_files checks every sample's name
     if (jobs.empty()) throw Error("no images found in the given inputs");
     const BatchSummary summary = predict_files(predictor, jobs, request, command);
     spdlog::info("{}: wrote {} of {} image(s) into {}", d.name, summary.written,

@@ -3,6 +3,7 @@
 #include "ganvas/core/error.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,10 +56,21 @@ void ensure_writable_dir(const fs::path& dir) {
 void write_file_atomic(const fs::path& path, std::string_view bytes) {
     const fs::path parent = path.parent_path();
     if (!parent.empty()) ensure_writable_dir(parent);
-    const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // One temporary name per target, `<path>.tmp`, held under an exclusive lock while written: a
+    // writer killed half-way leaves it behind, and the next write of the target takes it over
+    // (truncates and reuses it), so nothing stale accumulates. Another process writing the same
+    // target at the same moment holds the lock; this one then writes `<path>.tmp.<pid>`.
+    fs::path tmp = path.string() + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        fd = -1;
+        tmp = path.string() + ".tmp." + std::to_string(::getpid());
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    }
     if (fd < 0) throw Error("cannot create " + tmp.string() + ": " + errno_text());
     try {
+        if (::ftruncate(fd, 0) != 0) throw Error("cannot truncate " + tmp.string() + ": " + errno_text());
         write_all(fd, bytes, tmp);
         if (::fsync(fd) != 0) throw Error("cannot flush " + tmp.string() + ": " + errno_text());
     } catch (...) {

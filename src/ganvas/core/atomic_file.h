@@ -6,7 +6,9 @@
 
 namespace ganvas {
 
-// Writes `bytes` to `path` atomically, creating parent folders. Throws Error naming the path.
+// Writes `bytes` to `path` atomically, creating parent folders. Throws Error naming the path (a
+// full disk included); the previous file is then untouched. The temporary file is `<path>.tmp`,
+// which a killed writer leaves and the next write of `path` takes over.
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
 // Creates `dir` (and parents) and checks that a file can be created in it.

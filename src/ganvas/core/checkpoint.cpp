@@ -3,6 +3,7 @@
 #include "ganvas/core/atomic_file.h"
 #include "ganvas/core/error.h"
 
+#include <cmath>
 #include <sstream>
 
 namespace ganvas {
@@ -101,5 +102,41 @@ LoadedCheckpoint read_header(LoadedCheckpoint loaded, const std::string& expecte
     return loaded;
 }
 }  // namespace
+
+TrainingState read_training_state(const CheckpointHeader& header, const fs::path& path) {
+    TrainingState t;
+    const auto& s = header.state;
+    try {
+        t.train = s.at("train");
+        if (!t.train.is_object()) throw Error("its training options are not an object");
+        t.step = s.at("step").get<int64_t>();
+        t.epoch = s.at("epoch").get<int64_t>();
+        if (s.contains("examples_in_epoch")) {
+            t.examples_in_epoch = s.at("examples_in_epoch").get<int64_t>();
+        } else {  // written before positions were counted in examples
+            const int64_t batch = t.train.value("batch", int64_t{0}), in_epoch = s.at("batch_in_epoch").get<int64_t>();
+            if (batch < 1 || batch > (int64_t{1} << 16) || in_epoch < 0 || in_epoch > (int64_t{1} << 40)) {
+                throw Error("impossible batch_in_epoch");
+            }
+            t.examples_in_epoch = in_epoch * batch;
+        }
+        t.world_size = s.value("world_size", 1);
+        t.seconds = s.value("seconds", 0.0);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("checkpoint " + path.string() + " has no valid training state: " + e.what());
+    } catch (const Error& e) {
+        throw Error("checkpoint " + path.string() + " has no valid training state: " + e.what());
+    }
+    if (t.step < 0 || t.epoch < 0 || t.examples_in_epoch < 0 || t.world_size < 1 || !std::isfinite(t.seconds) ||
+        t.seconds < 0) {
+        throw Error("checkpoint " + path.string() + " has an impossible training state (negative counters)");
+    }
+    constexpr int64_t kMaxCounter = int64_t{1} << 40;  // far past any run; small enough for arithmetic
+    if (t.step > kMaxCounter || t.epoch > kMaxCounter || t.examples_in_epoch > kMaxCounter || t.world_size > 65536 ||
+        t.seconds > 1e12) {
+        throw Error("checkpoint " + path.string() + " has an impossible training state (counters out of range)");
+    }
+    return t;
+}
 
 }  // namespace ganvas

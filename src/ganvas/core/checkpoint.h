@@ -45,4 +45,18 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& path,
 LoadedCheckpoint load_checkpoint_bytes(const std::string& bytes, const std::filesystem::path& path,
                                        const std::string& expected_model = "");
 
+// The trainer's counters in a checkpoint's header state, range-checked before any use.
+struct TrainingState {
+    int64_t step = 0;
+    int64_t epoch = 0;
+    int64_t examples_in_epoch = 0;
+    int world_size = 1;
+    double seconds = 0.0;
+    nlohmann::json train;  // the training options (TrainOptions::from_json)
+};
+
+// Throws Error naming the file when the state is missing, of the wrong types, negative or beyond
+// any real run (2^40 steps, epochs or examples; 65536 ranks; 10^12 seconds).
+TrainingState read_training_state(const CheckpointHeader& header, const std::filesystem::path& path);
+
 }  // namespace ganvas

@@ -19,6 +19,10 @@ public:
     using Error::Error;
 };
 
+// The message of any exception, for a report: LibTorch's without its backtrace, "out of memory"
+// for std::bad_alloc.
+std::string exception_text(const std::exception& e);
+
 // UsageError "<name>: '<value>' is not one of a, b, c" unless `value` is in `allowed`.
 inline void check_one_of(const std::string& name, const std::string& value, const std::set<std::string>& allowed) {
     if (allowed.count(value)) return;

@@ -2,14 +2,22 @@
 
 #include "ganvas/core/atomic_file.h"
 #include "ganvas/core/error.h"
+#include "ganvas/core/image_header.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <set>
+#include <utility>
 
 namespace ganvas {
 namespace fs = std::filesystem;
@@ -23,20 +31,46 @@ bool has_image_extension(const fs::path& path) {
     return std::find(std::begin(known), std::end(known), ext) != std::end(known);
 }
 
-std::vector<fs::path> list_images(const fs::path& root) {
+std::vector<fs::path> list_images(const fs::path& root, std::vector<std::string>* skipped) {
     std::error_code ec;
     if (!fs::exists(root, ec)) throw Error("no such file or folder: " + root.string());
     std::vector<fs::path> files;
-    if (fs::is_regular_file(root)) {
+    if (!fs::is_directory(root, ec)) {
         files.push_back(root);
         return files;
     }
-    for (auto it = fs::recursive_directory_iterator(
-             root, fs::directory_options::follow_directory_symlink, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file() && has_image_extension(it->path())) files.push_back(it->path());
+    // A walk of our own rather than recursive_directory_iterator: one unreadable subfolder is
+    // skipped (and named) instead of ending the listing, and a folder reached twice through
+    // symbolic links (a loop) is walked once. Paths stay as reached from `root`.
+    std::set<std::pair<dev_t, ino_t>> seen;
+    std::vector<fs::path> pending{root};
+    const auto skip = [&](const fs::path& dir, const std::string& why) {
+        if (dir == root) throw Error("cannot list " + root.string() + ": " + why);
+        spdlog::warn("skipping folder {}: {}", dir.string(), why);
+        if (skipped) skipped->push_back(dir.string() + ": " + why);
+    };
+    while (!pending.empty()) {
+        const fs::path dir = pending.back();
+        pending.pop_back();
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0) {
+            skip(dir, std::strerror(errno));
+            continue;
+        }
+        if (!seen.insert({st.st_dev, st.st_ino}).second) continue;  // already walked (a link loop)
+        fs::directory_iterator it(dir, ec);
+        if (ec) {
+            skip(dir, ec.message());
+            continue;
+        }
+        for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            std::error_code entry_ec;
+            const auto& path = it->path();
+            if (it->is_directory(entry_ec)) pending.push_back(path);
+            else if (it->is_regular_file(entry_ec) && has_image_extension(path)) files.push_back(path);
+        }
+        if (ec) skip(dir, ec.message());
     }
-    if (ec) throw Error("cannot list " + root.string() + ": " + ec.message());
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -55,12 +89,54 @@ cv::Mat composite_over_white(const cv::Mat& bgra) {
     return out;
 }
 
-cv::Mat read_image_rgb(const fs::path& path) {
-    // imdecode from our own buffer: imread cannot tell "missing" from "corrupt".
+std::vector<uchar> read_image_file(const fs::path& path, const ImageLimits& limits) {
+    // The size limit is checked before reading, the header (by the decoders below) before
+    // decoding: a small file declaring a huge picture, or a codec the user did not allow, never
+    // reaches a decoder. imdecode from our own buffer: imread cannot tell "missing" from "corrupt".
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) throw Error("cannot open image " + path.string() + ": no such file");
+    if (!fs::is_regular_file(status)) throw Error("cannot read image " + path.string() + ": not a regular file");
+    const auto file_size = fs::file_size(path, ec);
+    if (ec) throw Error("cannot read image " + path.string() + ": " + ec.message());
+    if (file_size == 0) throw Error("image " + path.string() + " is empty");
+    check_image_file_size(static_cast<int64_t>(file_size), path.string(), limits);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("cannot open image " + path.string());
-    std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uchar> bytes(static_cast<size_t>(file_size));
+    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<size_t>(in.gcount()));
     if (bytes.empty()) throw Error("image " + path.string() + " is empty");
+    return bytes;
+}
+
+cv::Mat read_image_rgb(const fs::path& path) {
+    const ImageLimits limits = image_limits();
+    return decode_image_rgb(read_image_file(path, limits), path.string(), limits);
+}
+
+cv::Mat read_image_gray(const fs::path& path) {
+    const ImageLimits limits = image_limits();
+    return decode_image_gray(read_image_file(path, limits), path.string(), limits);
+}
+
+cv::Mat decode_image_gray(const std::vector<uchar>& bytes, const std::string& name, const ImageLimits& limits) {
+    check_image_header(read_image_header(bytes.data(), bytes.size()), static_cast<int64_t>(bytes.size()), name, limits);
+    cv::Mat gray;
+    try {
+        gray = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+    } catch (const cv::Exception& e) {
+        throw Error("image " + name + " is corrupt: " + e.what());
+    } catch (const std::bad_alloc&) {
+        throw Error("image " + name + ": out of memory while decoding");
+    }
+    if (gray.empty()) throw Error("image " + name + " is corrupt or not an image");
+    return gray;
+}
+
+cv::Mat decode_image_rgb(const std::vector<uchar>& bytes, const std::string& name, const ImageLimits& limits) {
+    const ImageHeader header = read_image_header(bytes.data(), bytes.size());
+    check_image_header(header, static_cast<int64_t>(bytes.size()), name, limits);
     // A PNG with an alpha channel (IHDR colour type 4 or 6): line art and sketches are often dark
     // strokes on a transparent background, whose hidden colour is black. Composite over white.
     const bool png_alpha = bytes.size() > 25 && bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' &&
@@ -76,9 +152,11 @@ cv::Mat read_image_rgb(const fs::path& path) {
         }
         if (bgr.empty()) bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
     } catch (const cv::Exception& e) {
-        throw Error("image " + path.string() + " is corrupt: " + e.what());
+        throw Error("image " + name + " is corrupt: " + e.what());
+    } catch (const std::bad_alloc&) {
+        throw Error("image " + name + ": out of memory while decoding");
     }
-    if (bgr.empty()) throw Error("image " + path.string() + " is corrupt or not an image");
+    if (bgr.empty()) throw Error("image " + name + " is corrupt or not an image");
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
     return rgb;

@@ -17,14 +17,28 @@ namespace ganvas {
 // pgm), case-insensitive.
 bool has_image_extension(const std::filesystem::path& path);
 
-// Image files under `root` (recursively), sorted by path; `root` may itself be a file.
-// Throws Error naming `root` when it does not exist.
-std::vector<std::filesystem::path> list_images(const std::filesystem::path& root);
+// Image files under `root` (recursively, following links to folders), sorted by path; `root` may
+// itself be a file. Throws Error naming `root` when it does not exist or cannot be read; a
+// subfolder that cannot be read is skipped with a warning (and appended to `skipped`), and a
+// folder reached again through a link loop is walked once.
+std::vector<std::filesystem::path> list_images(const std::filesystem::path& root,
+                                               std::vector<std::string>* skipped = nullptr);
 
 // Reads an image as 8-bit RGB (gray files become three equal channels; a PNG with transparency is
 // composited over white, so strokes on a transparent background read as strokes on paper).
 // Throws Error naming the file when it is missing, unreadable or corrupt.
+// The file's size, format and declared pixel count are checked against image_limits() first.
 cv::Mat read_image_rgb(const std::filesystem::path& path);
+
+// The same as 8-bit one-channel gray.
+cv::Mat read_image_gray(const std::filesystem::path& path);
+
+struct ImageLimits;
+// A file's bytes, its size checked against `limits` before it is read; Error naming the file.
+std::vector<uchar> read_image_file(const std::filesystem::path& path, const ImageLimits& limits);
+// The same from a file's bytes (an upload); `name` names it in messages.
+cv::Mat decode_image_rgb(const std::vector<uchar>& bytes, const std::string& name, const ImageLimits& limits);
+cv::Mat decode_image_gray(const std::vector<uchar>& bytes, const std::string& name, const ImageLimits& limits);
 
 // 8-bit BGRA -> BGR over a white background.
 cv::Mat composite_over_white(const cv::Mat& bgra);

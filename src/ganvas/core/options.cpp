@@ -2,6 +2,7 @@
 
 #include "ganvas/core/error.h"
 
+#include <cmath>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,20 +30,31 @@ bool option_value_fits(OptionType type, const nlohmann::json& value) {
     switch (type) {
         case OptionType::Bool: return value.is_boolean();
         case OptionType::Int: return value.is_number_integer();
-        case OptionType::Float: return value.is_number();
-        case OptionType::String: return value.is_string();
+        case OptionType::Float: return value.is_number() && std::isfinite(value.get<double>());
+        case OptionType::String: return value.is_string() && valid_utf8(value.get_ref<const std::string&>());
         case OptionType::IntList: return all([](const nlohmann::json& v) { return v.is_number_integer(); });
-        case OptionType::FloatList: return all([](const nlohmann::json& v) { return v.is_number(); });
-        case OptionType::StringList: return all([](const nlohmann::json& v) { return v.is_string(); });
+        case OptionType::FloatList:
+            return all([](const nlohmann::json& v) { return v.is_number() && std::isfinite(v.get<double>()); });
+        case OptionType::StringList:
+            return all([](const nlohmann::json& v) { return v.is_string() && valid_utf8(v.get_ref<const std::string&>()); });
     }
     return false;
 }
 
+namespace {
+// For messages: invalid UTF-8 (a hostile value) is replaced rather than thrown from dump().
+std::string safe_dump(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
 void check_options(const std::string& owner, const std::vector<OptionSpec>& specs, const nlohmann::json& given,
                    const std::vector<std::string>& legacy) {
     if (given.is_null()) return;
-    if (!given.is_object()) throw UsageError(owner + " options: expected a JSON object, got " + given.dump());
-    for (const auto& [key, value] : given.items()) {
+    if (!given.is_object()) throw UsageError(owner + " options: expected a JSON object, got " + safe_dump(given));
+    for (const auto& item : given.items()) {
+        const std::string& key = item.key();  // named (not a structured binding) so that lambdas capture it
+        const nlohmann::json& value = item.value();
         if (std::find(legacy.begin(), legacy.end(), key) != legacy.end()) continue;
         const auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.key == key; });
         if (spec == specs.end()) {
@@ -52,7 +64,7 @@ void check_options(const std::string& owner, const std::vector<OptionSpec>& spec
         }
         if (!option_value_fits(spec->type, value)) {
             throw UsageError(owner + " option '" + key + "': expected " + to_string(spec->type) + ", got " +
-                             value.dump());
+                             safe_dump(value));
         }
     }
 }
@@ -82,7 +94,8 @@ std::vector<OptionSpec> specs_from_defaults(const nlohmann::json& defaults, cons
         specs.push_back({doc.key, type, value, doc.help, doc.flag});
     }
     if (specs.size() != defaults.size()) {
-        for (const auto& [key, value] : defaults.items()) {
+        for (const auto& item : defaults.items()) {
+            const std::string& key = item.key();
             if (std::none_of(docs.begin(), docs.end(), [&](const OptionDoc& d) { return d.key == key; })) {
                 throw std::logic_error("option '" + key + "' is not documented");
             }
@@ -151,6 +164,31 @@ std::string options_table(const std::vector<OptionSpec>& specs) {
                            specs[i].default_value.dump(), specs[i].help);
     }
     return out;
+}
+
+bool valid_utf8(const std::string& text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* end = p + text.size();
+    while (p < end) {
+        const unsigned char c = *p;
+        size_t n = 0;
+        uint32_t code = 0;
+        if (c < 0x80) { ++p; continue; }
+        if ((c & 0xE0) == 0xC0) { n = 1; code = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { n = 2; code = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { n = 3; code = c & 0x07; }
+        else return false;
+        if (static_cast<size_t>(end - p) <= n) return false;
+        for (size_t i = 1; i <= n; ++i) {
+            if ((p[i] & 0xC0) != 0x80) return false;
+            code = code << 6 | (p[i] & 0x3F);
+        }
+        // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+        static const uint32_t min_code[] = {0, 0x80, 0x800, 0x10000};
+        if (code < min_code[n] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return false;
+        p += n + 1;
+    }
+    return true;
 }
 
 }  // namespace ganvas

@@ -23,7 +23,8 @@ struct OptionSpec {
 
 const char* to_string(OptionType type);
 
-// Whether `value` is a valid JSON value for `type` (an integer is a valid Float).
+// Whether `value` is a valid JSON value for `type` (an integer is a valid Float; a Float is finite;
+// strings are valid UTF-8).
 bool option_value_fits(OptionType type, const nlohmann::json& value);
 
 // UsageError "<owner> has no option '<key>' (options: ...)" for an unknown key, and
@@ -63,6 +64,9 @@ template <typename T>
 void read_option(const nlohmann::json& j, const char* key, T& field) {
     if (auto it = j.find(key); it != j.end()) field = it->template get<T>();
 }
+
+// Whether `text` is valid UTF-8 (JSON, and so config.json and checkpoint headers, hold only that).
+bool valid_utf8(const std::string& text);
 
 // The specs as an aligned text table for --help: key (flag), type, default, help.
 std::string options_table(const std::vector<OptionSpec>& specs);

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -11,6 +12,9 @@
 namespace ganvas {
 
 void init_process(char** argv) {
+    // Past a file-size limit (ulimit -f) a write then fails with EFBIG, which names the file it
+    // was writing, instead of SIGXFSZ ending the process with a core dump.
+    std::signal(SIGXFSZ, SIG_IGN);
     if (std::getenv("GANVAS_PROCESS_CHECKED") != nullptr) return;
     ::setenv("GANVAS_PROCESS_CHECKED", "1", 1);
     bool restart = false;

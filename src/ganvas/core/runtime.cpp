@@ -3,10 +3,13 @@
 #include "ganvas/core/error.h"
 
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <system_error>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -45,6 +48,7 @@ int available_cores() {
 }
 
 int configure_threads(int threads) {
+    check_count("--threads", threads, 0, kMaxThreads);
     const int n = threads > 0 ? threads : available_cores();
     torch::set_num_threads(n);
     return n;
@@ -87,6 +91,42 @@ std::string loaded_blas_library() {
         if (std::regex_search(line, match, blas)) return match[1];
     }
     return "";
+}
+
+void check_count(const char* flag, int64_t value, int64_t min, int64_t max) {
+    if (value < min || value > max) {
+        throw UsageError(std::string(flag) + ": " + std::to_string(value) + " is out of range (" + std::to_string(min) +
+                         " to " + std::to_string(max) + ")");
+    }
+}
+
+void check_finite(const char* flag, double value) {
+    if (!std::isfinite(value)) throw UsageError(std::string(flag) + ": expected a finite number");
+}
+
+void run_threads(int n, const std::function<void(int)>& body, const std::string& what) {
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<size_t>(std::max(n, 0)));
+    std::string failure;
+    for (int i = 0; i < n; ++i) {
+        try {
+            pool.emplace_back(body, i);
+        } catch (const std::system_error& e) {
+            failure = e.what();
+            break;
+        }
+    }
+    if (!failure.empty() && !pool.empty()) {
+        spdlog::warn("{}: the system started {} of {} threads ({}); running on those", what, pool.size(), n, failure);
+    }
+    for (auto& t : pool) t.join();
+    if (!failure.empty() && pool.empty()) throw Error("cannot start a thread for " + what + ": " + failure);
+}
+
+std::string exception_text(const std::exception& e) {
+    if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e)) return torch_error->what_without_backtrace();
+    if (dynamic_cast<const std::bad_alloc*>(&e)) return "out of memory";
+    return e.what();
 }
 
 }  // namespace ganvas

@@ -116,9 +116,9 @@ Example BatchLoader::load_example(size_t index, uint64_t seed) {
         }
         try {
             return dataset_->get(i, seed);
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {  // one bad file (its decoder's error, its size) is skipped
             std::lock_guard<std::mutex> lock(mutex_);
-            if (failed_.insert(i).second) spdlog::warn("skipping {}", e.what());
+            if (failed_.insert(i).second) spdlog::warn("skipping {}", exception_text(e));
         }
     }
     throw Error("no example of the dataset could be loaded (" + std::to_string(n) + " failed)");

@@ -2,6 +2,7 @@
 
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
+#include "ganvas/core/runtime.h"
 #include "ganvas/edges/morphology.h"
 #include "ganvas/edges/postprocess.h"
 
@@ -82,11 +83,7 @@ std::pair<std::vector<int>, std::vector<int>> hopcroft_karp(const std::vector<st
     return {pair_l, pair_r};
 }
 
-cv::Mat read_gray(const fs::path& path) {
-    cv::Mat m = cv::imread(path.string(), cv::IMREAD_GRAYSCALE);
-    if (m.empty()) throw Error("cannot read " + path.string() + " as an image");
-    return m;
-}
+cv::Mat read_gray(const fs::path& path) { return read_image_gray(path); }
 
 // MATLAB's linspace(1/(n+1), 1 - 1/(n+1), n).
 std::vector<double> thresholds_of(int n) {
@@ -253,7 +250,11 @@ BsdsResult evaluate_bsds(const fs::path& pred_dir, const fs::path& gt_dir, const
     std::error_code ec;
     if (!fs::is_directory(pred_dir, ec)) throw Error("prediction folder " + pred_dir.string() + " does not exist");
     if (!fs::is_directory(gt_dir, ec)) throw Error("ground-truth folder " + gt_dir.string() + " does not exist");
-    if (options.thresholds < 1) throw UsageError("--thresholds must be at least 1");
+    check_count("--thresholds", options.thresholds, 1, 10000);
+    check_count("--jobs", options.jobs, 0, kMaxThreads);
+    // A tolerance of a whole diagonal already matches every pixel pair; more only overflows.
+    check_finite("--max-dist", options.max_dist);
+    if (options.max_dist <= 0 || options.max_dist > 1) throw UsageError("--max-dist: expected a share of the diagonal in (0, 1]");
     std::vector<fs::path> preds;
     for (const auto& e : fs::directory_iterator(pred_dir)) {
         if (e.path().extension() == ".png") preds.push_back(e.path());
@@ -279,7 +280,7 @@ BsdsResult evaluate_bsds(const fs::path& pred_dir, const fs::path& gt_dir, const
     std::atomic<int64_t> done{0};
     std::mutex mutex;
     std::string failure;
-    auto worker = [&] {
+    auto worker = [&](int) {
         for (size_t i; (i = next++) < preds.size();) {
             try {
                 const cv::Mat png = read_gray(preds[i]);
@@ -317,9 +318,7 @@ BsdsResult evaluate_bsds(const fs::path& pred_dir, const fs::path& gt_dir, const
         }
     };
     const int jobs = std::max(1, options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency()));
-    std::vector<std::thread> pool;
-    for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
-    for (auto& th : pool) th.join();
+    run_threads(jobs, worker, "the boundary benchmark");
     if (!failure.empty()) throw Error(failure);
     return summarize_bsds(ids, counts, options.thresholds);
 }

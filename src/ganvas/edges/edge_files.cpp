@@ -2,6 +2,7 @@
 
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
+#include "ganvas/core/runtime.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -46,7 +47,7 @@ EdgeFileSummary edge_files(const EdgeDetector& detector, const std::vector<Outpu
     std::mutex mutex;
     std::atomic<size_t> next{0};
     std::atomic<int64_t> done{0};
-    auto worker = [&] {
+    auto worker = [&](int) {
         for (size_t i; (i = next++) < jobs.size();) {
             const auto& job = jobs[i];
             std::error_code ec;
@@ -70,9 +71,7 @@ EdgeFileSummary edge_files(const EdgeDetector& detector, const std::vector<Outpu
         }
     };
     const int n = std::max(1, std::min<int>(options.jobs, static_cast<int>(jobs.size())));
-    std::vector<std::thread> pool;
-    for (int j = 0; j < n; ++j) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
+    run_threads(n, worker, "edge detection");
     return summary;
 }
 

@@ -8,6 +8,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/dnn/layer.details.hpp>
 #include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <fstream>
@@ -100,6 +101,9 @@ public:
     static cv::Ptr<cv::dnn::Layer> create(cv::dnn::LayerParams& params) { return cv::makePtr<CenterCropLayer>(params); }
     bool getMemoryShapes(const std::vector<std::vector<int>>& inputs, const int, std::vector<std::vector<int>>& outputs,
                          std::vector<std::vector<int>>&) const override {
+        // A network definition is input too: two 4-D inputs, the second no larger than the first.
+        CV_Assert(inputs.size() == 2 && inputs[0].size() == 4 && inputs[1].size() == 4);
+        CV_Assert(inputs[1][2] <= inputs[0][2] && inputs[1][3] <= inputs[0][3]);
         std::vector<int> shape = inputs[0];
         shape[2] = inputs[1][2];
         shape[3] = inputs[1][3];
@@ -110,8 +114,11 @@ public:
         std::vector<cv::Mat> inputs, outputs;
         in_arr.getMatVector(inputs);
         out_arr.getMatVector(outputs);
+        CV_Assert(inputs.size() == 2 && outputs.size() == 1 && inputs[0].dims == 4 && outputs[0].dims == 4);
         const cv::Mat& src = inputs[0];
         cv::Mat& dst = outputs[0];
+        CV_Assert(dst.size[0] == src.size[0] && dst.size[1] == src.size[1] && dst.size[2] <= src.size[2] &&
+                  dst.size[3] <= src.size[3]);
         const int y0 = (src.size[2] - dst.size[2]) / 2, x0 = (src.size[3] - dst.size[3]) / 2;
         const cv::Range ranges[4] = {cv::Range::all(), cv::Range::all(), cv::Range(y0, y0 + dst.size[2]),
                                      cv::Range(x0, x0 + dst.size[3])};
@@ -134,7 +141,12 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             net_.setInput(input);
-            out = net_.forward("sigmoid-fuse");
+            // The output lives in the network's own buffers, which the next caller overwrites:
+            // copied before the lock is released.
+            out = net_.forward("sigmoid-fuse").clone();
+        }
+        if (out.dims != 4 || out.size[2] < options_.size + 2 * options_.pad || out.size[3] < options_.size + 2 * options_.pad) {
+            throw Error("HED returned a map of an unexpected shape");
         }
         cv::Mat map(out.size[2], out.size[3], CV_32F, out.ptr<float>());
         cv::Mat inner = map(cv::Rect(options_.pad, options_.pad, options_.size, options_.size)).clone();
@@ -227,18 +239,17 @@ std::unique_ptr<EdgeDetector> make_hed_detector(const fs::path& weights, HedOpti
     }
     static std::once_flag registered;
     std::call_once(registered, [] { cv::dnn::LayerFactory::registerLayer("Crop", CenterCropLayer::create); });
+    // The network is always the embedded definition: a deploy.prototxt lying beside the weights is
+    // not read (a downloaded folder's network definition is input nobody checked).
     const fs::path prototxt = model.parent_path() / "deploy.prototxt";
+    if (fs::exists(prototxt, ec)) spdlog::debug("HED: {} is not used; the network is ganvas's own definition", prototxt.string());
     cv::dnn::Net net;
     try {
-        if (fs::is_regular_file(prototxt, ec)) {
-            net = cv::dnn::readNetFromCaffe(prototxt.string(), model.string());
-        } else {
-            const std::string text = hed_deploy_prototxt();
-            std::vector<uchar> proto(text.begin(), text.end());
-            std::ifstream in(model, std::ios::binary);
-            std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            net = cv::dnn::readNetFromCaffe(proto, bytes);
-        }
+        const std::string text = hed_deploy_prototxt();
+        std::vector<uchar> proto(text.begin(), text.end());
+        std::ifstream in(model, std::ios::binary);
+        std::vector<uchar> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        net = cv::dnn::readNetFromCaffe(proto, bytes);
     } catch (const cv::Exception& e) {
         throw Error("OpenCV cannot load HED from " + model.string() + ": " + e.what());
     }

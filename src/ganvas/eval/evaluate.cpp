@@ -99,8 +99,9 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
             try {
                 truths.push_back(image_to_tensor(center_square(read_image_rgb(files[i]),
                                                                static_cast<int>(result.image_size))));
-            } catch (const Error& e) {
-                spdlog::warn("skipping {}", e.what());
+            } catch (const std::exception& e) {
+                const std::string why = exception_text(e);
+                spdlog::warn("skipping {}", why.find(files[i].string()) == std::string::npos ? files[i].string() + ": " + why : why);
                 ++result.failed;
             }
         }

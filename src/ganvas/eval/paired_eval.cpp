@@ -127,8 +127,8 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         Example ex;
         try {
             ex = dataset->get(static_cast<size_t>(i), 0);
-        } catch (const Error& e) {
-            spdlog::warn("{}", e.what());
+        } catch (const std::exception& e) {
+            spdlog::warn("{}", exception_text(e));
             ++result.failed;
             progress.update(i + 1);
             continue;

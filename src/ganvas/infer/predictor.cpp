@@ -66,7 +66,8 @@ namespace {
 
 // The extra input of `job` from `source`: the file itself, or the file under the folder with the
 // job's relative path and stem.
-fs::path extra_input_for(const fs::path& source, const OutputJob& job, const std::string& name) {
+fs::path extra_input_for(const fs::path& source, const OutputJob& job, const std::string& name,
+                         bool must_exist = true) {
     std::error_code ec;
     if (!fs::is_directory(source, ec)) return source;
     const fs::path folder = source / job.relative.parent_path();
@@ -76,8 +77,23 @@ fs::path extra_input_for(const fs::path& source, const OutputJob& job, const std
             if (entry.path().stem() == stem && has_image_extension(entry.path())) return entry.path();
         }
     }
+    if (!must_exist) return {};
     throw Error("--input " + name + "=" + source.string() + ": no image " +
                 (job.relative.parent_path() / stem).string() + ".* for " + job.input.string());
+}
+
+// The output of variant v (one per file of a folder given for an each-file input).
+fs::path variant_path(const fs::path& output, const std::vector<fs::path>& each_files, size_t v) {
+    if (each_files.empty()) return output;
+    return output.parent_path() /
+           (output.stem().string() + "_" + each_files[v].stem().string() + output.extension().string());
+}
+
+// One file's failure, naming the file (the image reader's errors already do).
+std::string failure_message(const fs::path& input, const std::exception& e) {
+    std::string what = exception_text(e);
+    if (what.find(input.string()) == std::string::npos) what = input.string() + ": " + what;
+    return what;
 }
 
 }  // namespace
@@ -149,6 +165,25 @@ BatchSummary predict_files(Predictor& predictor, const std::vector<OutputJob>& j
     const size_t variants = std::max<size_t>(1, each_files.size());
     std::optional<ContactSheet> sheet;
     if (!each_files.empty() && !request.contact_sheet.empty()) sheet.emplace(each_files);
+    if (!request.out_dir.empty()) {
+        // Every file this run may write, against every file it reads, before anything is written.
+        std::vector<fs::path> outputs, inputs(each_files);
+        for (const auto& job : jobs) {
+            inputs.push_back(job.input);
+            for (const auto& [name, source] : request.extra_inputs) {
+                if (name == each_name) continue;
+                const fs::path extra = extra_input_for(source, job, name, /*must_exist=*/false);
+                if (!extra.empty()) inputs.push_back(extra);
+            }
+            for (size_t v = 0; v < variants; ++v) {
+                for (int64_t k = 0; k < request.image.samples; ++k) {
+                    outputs.push_back(sample_path(variant_path(job.output, each_files, v), k, request.image.samples));
+                }
+            }
+        }
+        if (sheet) outputs.push_back(request.contact_sheet);
+        check_output_paths(outputs, inputs, request.out_dir);
+    }
     BatchSummary summary;
     Progress progress(label, static_cast<int64_t>(jobs.size() * variants));
     for (size_t i = 0; i < jobs.size(); ++i) {
@@ -161,21 +196,17 @@ BatchSummary predict_files(Predictor& predictor, const std::vector<OutputJob>& j
             }
         } catch (const UsageError&) {
             throw;
-        } catch (const Error& e) {
-            summary.failures.push_back(e.what());
-            spdlog::error("{}", e.what());
+        } catch (const std::exception& e) {
+            summary.failures.push_back(failure_message(job.input, e));
+            spdlog::error("{}", summary.failures.back());
             progress.update(static_cast<int64_t>((i + 1) * variants));
             continue;
         }
         if (sheet) sheet->set_input(i, image.inputs[main]);
         for (size_t v = 0; v < variants; ++v) {
             try {
-                fs::path output = job.output;
-                if (!each_files.empty()) {
-                    image.inputs[each_name] = read_image_rgb(each_files[v]);
-                    output = job.output.parent_path() /
-                             (job.output.stem().string() + "_" + each_files[v].stem().string() + job.output.extension().string());
-                }
+                const fs::path output = variant_path(job.output, each_files, v);
+                if (!each_files.empty()) image.inputs[each_name] = read_image_rgb(each_files[v]);
                 const ImageResult result = predictor.run(image);
                 for (int64_t k = 0; k < image.samples; ++k) {
                     write_image_rgb(sample_path(output, k, image.samples), result.outputs[static_cast<size_t>(k)].second);
@@ -184,9 +215,10 @@ BatchSummary predict_files(Predictor& predictor, const std::vector<OutputJob>& j
                 if (sheet) sheet->add(i, v, result.outputs.front().second);
             } catch (const UsageError&) {
                 throw;  // the request itself is wrong: every file would fail the same way
-            } catch (const Error& e) {
-                summary.failures.push_back(e.what());
-                spdlog::error("{}", e.what());
+            } catch (const std::exception& e) {
+                // Any failure of one file (a decoder's, LibTorch's, memory) is that file's alone.
+                summary.failures.push_back(failure_message(job.input, e));
+                spdlog::error("{}", summary.failures.back());
             }
             progress.update(static_cast<int64_t>(i * variants + v + 1));
         }

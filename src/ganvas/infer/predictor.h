@@ -61,6 +61,9 @@ struct FileRequest {
     // in it (outputs <name>_<file stem>.png), and a contact sheet of the first outputs (line: main
     // input, then one column per file) is written here when set.
     std::filesystem::path contact_sheet;
+    // The output folder: when set, every file the run would write is checked first against it and
+    // against every input (check_output_paths).
+    std::filesystem::path out_dir;
 };
 
 // Every job in turn with a progress bar labelled `label`: sample k of K goes to

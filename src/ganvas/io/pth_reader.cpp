@@ -3,6 +3,7 @@
 #include "ganvas/core/error.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/versions.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -397,7 +398,7 @@ private:
                 throw Error(fmt::format("storage {} holds {} bytes, {} expected", record, bytes, expected));
             }
             auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-            std::memcpy(t.data_ptr(), data.get(), expected);
+            if (expected > 0) std::memcpy(t.data_ptr(), data.get(), expected);
             it = storages_.emplace(key, t).first;
         }
         auto v = make(Kind::Tensor);
@@ -464,6 +465,9 @@ void check_zip_records(const fs::path& path) {
     }
     const auto dir = read_at(f, dir_offset, dir_size);
     size_t at = 0;
+    std::string prefix;       // the folder every record is in, as LibTorch's reader requires
+    uint64_t version_at = 0;  // where the version record's data starts, and its size
+    uint64_t version_size = 0;
     for (uint64_t e = 0; e < entries; ++e) {
         if (field(dir, at, 4) != 0x02014b50) throw Error("corrupt zip central directory");
         const uint64_t method = field(dir, at + 10, 2), name_len = field(dir, at + 28, 2),
@@ -497,7 +501,32 @@ void check_zip_records(const fs::path& path) {
         if (data > file_size || size > file_size - data) {
             throw Error(fmt::format("record '{}' declares {} bytes, more than the file holds", name, size));
         }
+        // What LibTorch's reader checks after it has set itself up (and, throwing then, leaks
+        // that set-up): every record in one folder, and a version record.
+        const size_t slash = name.find('/');
+        if (slash == std::string::npos || slash == 0) throw Error(fmt::format("record '{}' is not in a folder", name));
+        if (e == 0) prefix = name.substr(0, slash + 1);
+        if (name.compare(0, prefix.size(), prefix) != 0) {
+            throw Error(fmt::format("record '{}' is outside the archive's folder '{}'", name, prefix));
+        }
+        if (name == prefix + "version" || name == prefix + ".data/version") {
+            version_at = data;
+            version_size = size;
+        }
         at += 46 + name_len + extra_len + comment_len;
+    }
+    if (entries == 0) throw Error("the archive holds no records");
+    if (version_size == 0 || version_size > 8) throw Error("the archive has no valid version record");
+    const auto version = read_at(f, version_at, version_size);
+    uint64_t number = 0;
+    for (uint8_t c : version) {
+        if (c == '\n') break;
+        if (c < '0' || c > '9') throw Error("the archive's version record is not a number");
+        number = number * 10 + (c - '0');
+    }
+    if (number < caffe2::serialize::kMinSupportedFileFormatVersion ||
+        number > caffe2::serialize::kMaxSupportedFileFormatVersion) {
+        throw Error(fmt::format("the archive has format version {}, which this LibTorch does not read", number));
     }
 }
 
@@ -518,6 +547,14 @@ bool holds_tensors(const PickleValue& v) {
 }
 
 }  // namespace
+
+PickleValuePtr unpickle(const uint8_t* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip) {
+    if (size > kMaxPickleBytes) {
+        throw Error(fmt::format("the pickle holds {} bytes, more than the {} a checkpoint's may", size, kMaxPickleBytes));
+    }
+    Unpickler unpickler(data, size, zip);
+    return unpickler.run();
+}
 
 PthCheckpoint PthCheckpoint::read(const fs::path& path) {
     std::error_code ec;
@@ -541,12 +578,7 @@ PthCheckpoint PthCheckpoint::read(const fs::path& path) {
         caffe2::serialize::PyTorchStreamReader zip(path.string());
         if (!zip.hasRecord("data.pkl")) throw Error("the archive has no data.pkl");
         auto [data, size] = zip.getRecord("data.pkl");
-        if (size > kMaxPickleBytes) {
-            throw Error(fmt::format("data.pkl holds {} bytes, more than the {} a checkpoint's pickle may", size,
-                                    kMaxPickleBytes));
-        }
-        Unpickler unpickler(static_cast<const uint8_t*>(data.get()), size, zip);
-        c.root_ = unpickler.run();
+        c.root_ = unpickle(static_cast<const uint8_t*>(data.get()), size, zip);
     } catch (const c10::Error& e) {
         throw Error(path.string() + " is not a readable PyTorch checkpoint: " + e.what_without_backtrace());
     } catch (const Error& e) {

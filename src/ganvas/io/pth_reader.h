@@ -17,6 +17,10 @@
 #include <utility>
 #include <vector>
 
+namespace caffe2::serialize {
+class PyTorchStreamReader;
+}
+
 namespace ganvas {
 
 struct PickleValue;
@@ -67,6 +71,10 @@ private:
     std::filesystem::path path_;
     PickleValuePtr root_;
 };
+
+// The pickle machine alone: `size` bytes of pickle whose storages are records of `zip`. Error on
+// anything outside the limits above (the fuzzer's entry point; PthCheckpoint::read uses it).
+PickleValuePtr unpickle(const uint8_t* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip);
 
 // One tensor of a state dict; Error naming the file and the key when absent, or when its shape
 // differs from `expected_shape` (when given).

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 namespace ganvas {
@@ -82,10 +84,15 @@ void LossLog::append(const LossRow& row, const NamedValues& losses) {
         for (const auto& n : names_) out_ << "," << n;
         out_ << "\n";
     }
+    // A row with other columns than the header would shift every later reading of the file.
+    bool same = losses.size() == names_.size();
+    for (size_t i = 0; same && i < losses.size(); ++i) same = losses[i].first == names_[i];
+    if (!same) throw Error("loss log " + path_.string() + ": this step's losses do not match the file's columns");
     out_ << fmt::format("{},{},{:.3f},{:.3f}", row.step, row.epoch, row.seconds, row.images_per_second);
     for (const auto& [name, value] : losses) out_ << fmt::format(",{:.9g}", value);
     out_ << "\n";
     out_.flush();
+    if (!out_) throw Error("cannot append to loss log " + path_.string() + ": " + std::strerror(errno) + " (disk full?)");
 }
 
 }  // namespace ganvas

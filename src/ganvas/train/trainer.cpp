@@ -4,6 +4,7 @@
 #include "ganvas/core/checkpoint.h"
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
+#include "ganvas/core/options.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/data/loader.h"
 #include "ganvas/models/registry.h"
@@ -85,7 +86,7 @@ void write_config(const fs::path& out, const GanModel& model, const TrainOptions
                                  {"bucket_bytes", group->options().bucket_bytes},
                                  {"timeout_seconds", group->options().timeout_seconds}};
     }
-    write_file_atomic(out / "config.json", config.dump(2) + "\n");
+    write_file_atomic(out / "config.json", config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 Batch make_sample_batch(const GanModel& model, const std::vector<fs::path>& files, int64_t count) {
@@ -167,6 +168,61 @@ void agree(ProcessGroup* group, std::exception_ptr error, const char* stage) {
     }
 }
 
+// A resumed run against what its command line gave: see TrainRequest::resume_given.
+void apply_resume_flags(const TrainRequest& request, const CheckpointHeader& header, TrainOptions& options,
+                        const fs::path& checkpoint_path) {
+    const nlohmann::json& given = request.resume_given;
+    const auto text = [](const nlohmann::json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+    const auto refuse = [&](const std::string& flag, const std::string& now, const std::string& stored) {
+        throw UsageError(flag + " " + now + ": the run in " + checkpoint_path.parent_path().string() +
+                         " was started with " + stored + "; a resumed run keeps what it is made of (start a new --out to change it)");
+    };
+    if (auto it = given.find("model"); it != given.end() && it->get<std::string>() != header.model) {
+        refuse("--model", it->get<std::string>(), header.model);
+    }
+    nlohmann::json model_options = nlohmann::json::object();
+    const ModelDescriptor& d = model_descriptor(header.model);
+    const nlohmann::json model_flags = given.value("model_flags", nlohmann::json::object());
+    for (const auto& item : model_flags.items()) {
+        const std::string& flag = item.key();
+        const nlohmann::json& words = item.value();
+        const auto spec = std::find_if(d.options.begin(), d.options.end(), [&](const OptionSpec& s) { return s.flag == flag; });
+        if (spec == d.options.end()) throw UsageError(flag + " is not an option of the " + d.name + " model this run trains");
+        model_options[spec->key] = parse_option_words(*spec, words.get<std::vector<std::string>>(), flag);
+    }
+    for (const auto& pair : given.value("set", nlohmann::json::array())) {
+        apply_key_value(pair.get<std::string>(), model_options, "--set");
+    }
+    for (const auto& item : model_options.items()) {
+        const auto stored = header.options.find(item.key());
+        if (stored == header.options.end() || *stored != item.value()) {
+            refuse("option " + item.key(), text(item.value()),
+                   stored == header.options.end() ? "no such option" : text(*stored));
+        }
+    }
+    if (auto it = given.find("train"); it != given.end()) {
+        const nlohmann::json stored = options.to_json();
+        static const std::pair<const char*, const char*> fixed[] = {
+            {"batch", "--batch"}, {"seed", "--seed"}, {"val_ratio", "--val-ratio"}};
+        for (const auto& [key, flag] : fixed) {
+            if (it->contains(key) && stored.contains(key) && (*it)[key] != stored[key]) {
+                refuse(flag, text((*it)[key]), text(stored[key]));
+            }
+        }
+        // Cadences of logs, samples and checkpoints, and where the data now is, may change.
+        const nlohmann::json& now = *it;
+        options.log_every = now.value("log_every", options.log_every);
+        options.sample_every = now.value("sample_every", options.sample_every);
+        options.checkpoint_every = now.value("checkpoint_every", options.checkpoint_every);
+        options.sample_count = now.value("sample_count", options.sample_count);
+        if (now.contains("data") && fs::path(now.at("data").get<std::string>()) != options.data) {
+            const fs::path data = now.at("data").get<std::string>();
+            spdlog::info("--data: {} now (the run started on {})", data.string(), options.data.string());
+            options.data = data;
+        }
+    }
+}
+
 // The model, options and counters of a run: from the checkpoint in `out` when resuming, fresh
 // otherwise. Refuses to resume nothing and to start over an existing run. In a group, rank 0 checks
 // the folder and reads the checkpoint; the others get its bytes.
@@ -213,23 +269,18 @@ std::shared_ptr<GanModel> open_run(const TrainRequest& request, TrainOptions& op
     if (group) group->broadcast_bytes(bytes);
     auto loaded = load_checkpoint_bytes(bytes, checkpoint_path);
     bytes.clear();
+    const TrainingState stored = read_training_state(loaded.header, checkpoint_path);
+    options = TrainOptions::from_json(stored.train);
+    state.step = stored.step;
+    stored_world = stored.world_size;
+    state.position = {stored.epoch, stored.examples_in_epoch};
+    state.seconds = stored.seconds;
     try {
-        const auto& s = loaded.header.state;
-        options = TrainOptions::from_json(s.at("train"));
-        state.step = s.at("step").get<int64_t>();
-        stored_world = s.value("world_size", 1);
-        const int64_t example = s.contains("examples_in_epoch")
-                                    ? s.at("examples_in_epoch").get<int64_t>()
-                                    : s.at("batch_in_epoch").get<int64_t>() * options.batch;
-        state.position = {s.at("epoch").get<int64_t>(), example};
-        state.seconds = s.value("seconds", 0.0);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error("checkpoint " + checkpoint_path.string() + " has no training state: " + e.what());
+        options.validate();
+    } catch (const UsageError& e) {
+        throw Error("checkpoint " + checkpoint_path.string() + " has invalid training options: " + e.what());
     }
-    if (state.step < 0 || state.position.epoch < 0 || state.position.example < 0 || stored_world < 1 ||
-        !std::isfinite(state.seconds) || state.seconds < 0) {
-        throw Error("checkpoint " + checkpoint_path.string() + " has an impossible training state (negative counters)");
-    }
+    apply_resume_flags(request, loaded.header, options, checkpoint_path);
     options.out = out;
     options.workers = request.train.workers;
     // A budget given now is this invocation's (a resumed run's stored budget was the last one's).

@@ -29,6 +29,13 @@ struct TrainRequest {
     // For a resumed run, a positive value here replaces the stored length.
     int64_t resume_steps = 0;
     int64_t resume_epochs = 0;
+    // For a resumed run, what the command line gave explicitly, checked against the checkpoint:
+    // "train" (TrainOptions keys as in to_json: data, batch, seed, val_ratio, log_every, ...),
+    // "model" (a name), "model_flags" ({flag: [words]}, read with the checkpoint's model's
+    // descriptor) and "set" (KEY=VALUE pairs). A setting the run is made of (batch, seed, split,
+    // model, model options) that differs is a UsageError naming the flag; the logging cadences and
+    // the data folder (moved data) are taken.
+    nlohmann::json resume_given = nlohmann::json::object();
     // Data-parallel training: this process's group (null: one process). The run folder must be rank
     // 0's; the other ranks read only the data.
     std::shared_ptr<ProcessGroup> group;
