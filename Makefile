@@ -8,7 +8,10 @@ export CCACHE_BASEDIR := $(CURDIR)
 # ccache caches translation units that use the precompiled torch header only with these.
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: all deps configure build test demo bench clean
+FUZZ_SECONDS ?= 60
+ASAN_OPTIONS_CI ?= detect_leaks=1:abort_on_error=0:allocator_may_return_null=1
+
+.PHONY: all deps configure build test demo bench clean fuzz sanitize
 
 all: build
 
@@ -33,5 +36,20 @@ bench: build
 	GANVAS_WITH_PEERS=1 bash scripts/install-deps.sh
 	bash bench/run_colorizer_bench.sh $(BUILD)
 
+# libFuzzer targets (clang, AddressSanitizer + UndefinedBehaviorSanitizer) for every parser of
+# files from strangers; each runs FUZZ_SECONDS on its corpus (seeded on first use).
+fuzz:
+	GANVAS_WITH_FUZZ=1 bash scripts/install-deps.sh
+	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++
+	cmake --build build-fuzz -j $(JOBS)
+	bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# The whole test suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DGANVAS_SANITIZE=ON -DGANVAS_BUILD_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && GANVAS_PROGRESS=0 ASAN_OPTIONS=$(ASAN_OPTIONS_CI) UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
 clean:
-	rm -rf $(BUILD) demo-out
+	rm -rf $(BUILD) build-asan build-fuzz demo-out

@@ -15,6 +15,11 @@ if [[ "${GANVAS_WITH_PEERS:-0}" == 1 ]]; then
     packages+=(python3-torch python3-skimage python3-scipy)
 fi
 
+# libFuzzer and the compiler it comes with, for `make fuzz`.
+if [[ "${GANVAS_WITH_FUZZ:-0}" == 1 ]]; then
+    packages+=(clang libfuzzer-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
