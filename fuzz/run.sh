@@ -3,6 +3,8 @@
 # a leak, a sanitizer report or a time-out fails the run and leaves the input under
 # BUILD/artifacts/<target>/.
 #   fuzz/run.sh BUILD SECONDS [TARGET...]
+# FUZZ_TIMEOUT (default 30 s) is the time one input may take before it counts as a hang; raise it
+# when the machine is busy with other work.
 set -euo pipefail
 build=$1
 seconds=$2
@@ -21,7 +23,7 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus/$t" "$build/artifacts/$t"
     log="$build/$t.log"
     start=$(date +%s)
-    if "$build/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
+    if "$build/$t" -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
         -artifact_prefix="$build/artifacts/$t/" "$corpus/$t" >"$log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         echo "fuzz: $t: $runs inputs in $(( $(date +%s) - start )) s, corpus $(ls "$corpus/$t" | wc -l) files, no finding"

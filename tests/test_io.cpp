@@ -255,20 +255,38 @@ uint32_t u32_at(const std::string& zip, size_t at) {
     return v;
 }
 
-TEST(PthReaderHostile, TheVersionRecordAndFolderAreCheckedBeforeLibTorchOpensTheZip) {
+uint32_t crc32_of(const std::string& bytes) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) {
+        c ^= b;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+void set_u32(std::string& zip, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) zip[at + static_cast<size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+TEST(PthReaderHostile, TheVersionRecordFolderAndChecksumsAreChecked) {
     test::TempDir dir;
     write_pth(dir / "base.pth", tensor_pickle(0, 4, 1), {{"data/0", kFourFloats}});
     const std::string zip = read_all(dir / "base.pth");
     const size_t local = u32_at(zip, central_entry(zip, "/version") + 42);
     const size_t data = local + 30 + (static_cast<uint8_t>(zip[local + 26]) | static_cast<uint8_t>(zip[local + 27]) << 8) +
                         (static_cast<uint8_t>(zip[local + 28]) | static_cast<uint8_t>(zip[local + 29]) << 8);
+    const size_t entry = central_entry(zip, "/version");
     std::string words = zip;
-    words[data] = 'x';  // LibTorch's std::stoull would throw std::invalid_argument, after leaking its set-up
+    words[data] = 'x';
+    test::write_bytes(dir / "corrupt.pth", words);  // a changed byte, its checksum as it was
+    expect_refused(dir / "corrupt.pth", "CRC-32 mismatch");
+    set_u32(words, entry + 16, crc32_of(words.substr(data, 2)));
     test::write_bytes(dir / "words.pth", words);
     expect_refused(dir / "words.pth", "version record is not a number");
     std::string future = zip;
     future[data] = '9';
     future[data + 1] = '9';
+    set_u32(future, entry + 16, crc32_of(future.substr(data, 2)));
     test::write_bytes(dir / "future.pth", future);
     expect_refused(dir / "future.pth", "format version 99");
     std::string loose = zip;  // the first record's name loses its folder

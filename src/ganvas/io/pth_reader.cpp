@@ -2,14 +2,15 @@
 
 #include "ganvas/core/error.h"
 
-#include <caffe2/serialize/inline_container.h>
 #include <caffe2/serialize/versions.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <fstream>
 #include <unordered_map>
 
@@ -43,7 +44,7 @@ torch::Dtype storage_dtype(const std::string& global) {
 // The pickle stack machine, for the subset of protocol 2-5 that torch.save writes.
 class Unpickler {
 public:
-    Unpickler(const uint8_t* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip)
+    Unpickler(const uint8_t* data, size_t size, const PthRecords& zip)
         : p_(data), end_(data + size), begin_(data), zip_(zip) {}
 
     PickleValuePtr run() {
@@ -387,18 +388,19 @@ private:
         if (it == storages_.end()) {
             const torch::Dtype dtype = storage_dtype(type);
             const std::string record = "data/" + key;
-            if (!zip_.hasRecord(record)) throw Error("the archive has no record " + record);
+            if (!zip_.has(record)) throw Error("the archive has no record " + record);
             const size_t item = c10::elementSize(dtype);
             if (numel < 0 || static_cast<uint64_t>(numel) > std::numeric_limits<uint64_t>::max() / item) {
                 throw Error(fmt::format("storage {} declares {} elements", record, numel));
             }
             const uint64_t expected = static_cast<uint64_t>(numel) * item;
-            auto [data, bytes] = zip_.getRecord(record);  // the record's size was checked against the file
+            const std::string data = zip_.get(record);  // its size and CRC checked against the file
+            const uint64_t bytes = data.size();
             if (bytes < expected) {
                 throw Error(fmt::format("storage {} holds {} bytes, {} expected", record, bytes, expected));
             }
             auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-            if (expected > 0) std::memcpy(t.data_ptr(), data.get(), expected);
+            if (expected > 0) std::memcpy(t.data_ptr(), data.data(), expected);
             it = storages_.emplace(key, t).first;
         }
         auto v = make(Kind::Tensor);
@@ -409,7 +411,7 @@ private:
     const uint8_t* p_;
     const uint8_t* end_;
     const uint8_t* begin_;
-    caffe2::serialize::PyTorchStreamReader& zip_;
+    const PthRecords& zip_;
     std::vector<PickleValuePtr> stack_;
     std::vector<size_t> marks_;
     std::unordered_map<uint32_t, PickleValuePtr> memo_;
@@ -433,11 +435,53 @@ std::vector<uint8_t> read_at(std::ifstream& f, uint64_t offset, uint64_t size) {
     return b;
 }
 
-// Every record of the archive, checked from its central directory before LibTorch's reader opens
-// it: stored as torch.save stores them (not compressed: a deflated record would be inflated to
-// whatever size it declares), and its header and data inside the file.
-void check_zip_records(const fs::path& path) {
-    std::ifstream f(path, std::ios::binary);
+uint32_t crc32(const std::string& bytes) {
+    static const auto table = [] {
+        std::array<uint32_t, 256> t{};
+        for (uint32_t i = 0; i < 256; ++i) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    uint32_t c = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) c = table[(c ^ b) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+struct ZipRecord {
+    uint64_t data = 0;  // offset of the record's bytes in the file
+    uint64_t size = 0;
+    uint32_t crc = 0;
+};
+
+// The archive's records, read from its central directory and checked before any is used: stored
+// as torch.save stores them (not compressed: a deflated record would be inflated to whatever size
+// it declares), header and data inside the file, all in one folder, with a version record of a
+// format this LibTorch writes. Records are read on demand and their CRC-32 checked.
+class ZipArchive final : public PthRecords {
+public:
+    explicit ZipArchive(const fs::path& path);
+    bool has(const std::string& name) const override { return records_.count(name) > 0; }
+    uint64_t size(const std::string& name) const { return has(name) ? records_.at(name).size : 0; }
+    std::string get(const std::string& name) const override {
+        const auto it = records_.find(name);
+        if (it == records_.end()) throw Error("the archive has no record " + name);
+        const auto bytes = read_at(file_, it->second.data, it->second.size);
+        std::string out(bytes.begin(), bytes.end());
+        if (crc32(out) != it->second.crc) throw Error("record " + name + " is corrupt (CRC-32 mismatch)");
+        return out;
+    }
+
+private:
+    mutable std::ifstream file_;
+    std::map<std::string, ZipRecord> records_;  // by name inside the archive's folder
+};
+
+ZipArchive::ZipArchive(const fs::path& path) : file_(path, std::ios::binary) {
+    std::ifstream& f = file_;
+    if (!f) throw Error("cannot open the file");
     f.seekg(0, std::ios::end);
     const uint64_t file_size = static_cast<uint64_t>(f.tellg());
     if (file_size < 22) throw Error("too short for a zip archive");
@@ -465,14 +509,13 @@ void check_zip_records(const fs::path& path) {
     }
     const auto dir = read_at(f, dir_offset, dir_size);
     size_t at = 0;
-    std::string prefix;       // the folder every record is in, as LibTorch's reader requires
-    uint64_t version_at = 0;  // where the version record's data starts, and its size
-    uint64_t version_size = 0;
+    std::string prefix;  // the folder every record is in
     for (uint64_t e = 0; e < entries; ++e) {
         if (field(dir, at, 4) != 0x02014b50) throw Error("corrupt zip central directory");
         const uint64_t method = field(dir, at + 10, 2), name_len = field(dir, at + 28, 2),
                        extra_len = field(dir, at + 30, 2), comment_len = field(dir, at + 32, 2);
         uint64_t packed = field(dir, at + 20, 4), size = field(dir, at + 24, 4), local = field(dir, at + 42, 4);
+        const uint32_t crc = static_cast<uint32_t>(field(dir, at + 16, 4));
         const std::string name(reinterpret_cast<const char*>(dir.data()) + at + 46,
                                std::min<size_t>(name_len, dir.size() - std::min(dir.size(), at + 46)));
         // zip64 sizes and offset, in this order, for the fields that say 0xFFFFFFFF.
@@ -501,25 +544,27 @@ void check_zip_records(const fs::path& path) {
         if (data > file_size || size > file_size - data) {
             throw Error(fmt::format("record '{}' declares {} bytes, more than the file holds", name, size));
         }
-        // What LibTorch's reader checks after it has set itself up (and, throwing then, leaks
-        // that set-up): every record in one folder, and a version record.
+        // Every record in one folder, as torch.save writes them.
         const size_t slash = name.find('/');
         if (slash == std::string::npos || slash == 0) throw Error(fmt::format("record '{}' is not in a folder", name));
         if (e == 0) prefix = name.substr(0, slash + 1);
         if (name.compare(0, prefix.size(), prefix) != 0) {
             throw Error(fmt::format("record '{}' is outside the archive's folder '{}'", name, prefix));
         }
-        if (name == prefix + "version" || name == prefix + ".data/version") {
-            version_at = data;
-            version_size = size;
+        const std::string inside = name.substr(prefix.size());
+        if (!records_.emplace(inside, ZipRecord{data, size, crc}).second) {
+            throw Error(fmt::format("record '{}' appears twice", name));
         }
         at += 46 + name_len + extra_len + comment_len;
     }
     if (entries == 0) throw Error("the archive holds no records");
-    if (version_size == 0 || version_size > 8) throw Error("the archive has no valid version record");
-    const auto version = read_at(f, version_at, version_size);
+    const char* version_name = has(".data/version") ? ".data/version" : "version";
+    if (!has(version_name) || records_.at(version_name).size == 0 || records_.at(version_name).size > 8) {
+        throw Error("the archive has no valid version record");
+    }
+    const std::string version = get(version_name);
     uint64_t number = 0;
-    for (uint8_t c : version) {
+    for (unsigned char c : version) {
         if (c == '\n') break;
         if (c < '0' || c > '9') throw Error("the archive's version record is not a number");
         number = number * 10 + (c - '0');
@@ -548,7 +593,7 @@ bool holds_tensors(const PickleValue& v) {
 
 }  // namespace
 
-PickleValuePtr unpickle(const uint8_t* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip) {
+PickleValuePtr unpickle(const uint8_t* data, size_t size, const PthRecords& zip) {
     if (size > kMaxPickleBytes) {
         throw Error(fmt::format("the pickle holds {} bytes, more than the {} a checkpoint's may", size, kMaxPickleBytes));
     }
@@ -574,11 +619,14 @@ PthCheckpoint PthCheckpoint::read(const fs::path& path) {
     PthCheckpoint c;
     c.path_ = path;
     try {
-        check_zip_records(path);
-        caffe2::serialize::PyTorchStreamReader zip(path.string());
-        if (!zip.hasRecord("data.pkl")) throw Error("the archive has no data.pkl");
-        auto [data, size] = zip.getRecord("data.pkl");
-        c.root_ = unpickle(static_cast<const uint8_t*>(data.get()), size, zip);
+        const ZipArchive zip(path);
+        if (!zip.has("data.pkl")) throw Error("the archive has no data.pkl");
+        if (zip.size("data.pkl") > kMaxPickleBytes) {
+            throw Error(fmt::format("data.pkl holds {} bytes, more than the {} a checkpoint's pickle may",
+                                    zip.size("data.pkl"), kMaxPickleBytes));
+        }
+        const std::string pickle = zip.get("data.pkl");
+        c.root_ = unpickle(reinterpret_cast<const uint8_t*>(pickle.data()), pickle.size(), zip);
     } catch (const c10::Error& e) {
         throw Error(path.string() + " is not a readable PyTorch checkpoint: " + e.what_without_backtrace());
     } catch (const Error& e) {

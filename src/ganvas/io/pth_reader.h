@@ -1,8 +1,8 @@
 // Reading PyTorch checkpoints (`torch.save` files, zip format of PyTorch >= 1.6) from C++.
 //
 // LibTorch 1.13's torch::pickle_load cannot read the OrderedDict in nearly every published .pth.
-// This reader takes the zip apart with LibTorch's own caffe2::serialize::PyTorchStreamReader and
-// runs the pickle in `data.pkl` on a small stack machine that knows the opcodes and globals a
+// This reader takes the zip apart itself (stored records only, every offset and CRC-32 checked;
+// LibTorch's reader leaks or aborts on some malformed archives) and runs the pickle in `data.pkl` on a small stack machine that knows the opcodes and globals a
 // checkpoint uses (dicts and OrderedDicts, lists, tuples, numbers, strings, tensors rebuilt from
 // their storages with offsets and strides, parameters). Objects it does not know (argparse
 // namespaces, numpy scalars, ...) are kept as opaque values, so a checkpoint that holds them still
@@ -16,10 +16,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-namespace caffe2::serialize {
-class PyTorchStreamReader;
-}
 
 namespace ganvas {
 
@@ -72,9 +68,18 @@ private:
     PickleValuePtr root_;
 };
 
-// The pickle machine alone: `size` bytes of pickle whose storages are records of `zip`. Error on
-// anything outside the limits above (the fuzzer's entry point; PthCheckpoint::read uses it).
-PickleValuePtr unpickle(const uint8_t* data, size_t size, caffe2::serialize::PyTorchStreamReader& zip);
+// The records of a checkpoint's archive by name, relative to its folder ("data.pkl", "data/0").
+class PthRecords {
+public:
+    virtual ~PthRecords() = default;
+    virtual bool has(const std::string& name) const = 0;
+    // The record's bytes; Error when absent or corrupt.
+    virtual std::string get(const std::string& name) const = 0;
+};
+
+// The pickle machine alone: `size` bytes of pickle whose storages are records of `records`. Error
+// on anything outside the limits above (the fuzzer's entry point; PthCheckpoint::read uses it).
+PickleValuePtr unpickle(const uint8_t* data, size_t size, const PthRecords& records);
 
 // One tensor of a state dict; Error naming the file and the key when absent, or when its shape
 // differs from `expected_shape` (when given).
