@@ -90,11 +90,7 @@ t train --data "$work/data" --out "$work/$(printf 'r\xff')" "${tiny[@]}" --steps
 check "a non-UTF-8 run folder" 2 $? "$work/flag.log" "UTF-8"
 
 # --- signals and faults ----------------------------------------------------------------------
-"$ganvas" train --data "$work/data" --out "$work/term" --steps 100000 --log-every 1 --checkpoint-every 100000 "${tiny[@]}" > "$work/term.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do [[ $(cat "$work/term/losses.csv" 2>/dev/null | wc -l) -ge 3 ]] && break; sleep 0.1; done
-kill -TERM $pid
-wait $pid
+interrupt_training TERM "$work/term" "$work/term.log" --data "$work/data" "${tiny[@]}"
 check "SIGTERM checkpoints and exits 143" 143 $? "$work/term.log" "interrupted at step"
 
 # SIGKILL at moments drawn from several seeds, each time resumed: the checkpoint found is always a

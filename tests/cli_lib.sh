@@ -16,6 +16,17 @@ check() {
     fi
     echo "ok: $what"
 }
+# `interrupt_training SIGNAL RUN LOG TRAIN_ARGS...`: starts a long `ganvas train --out RUN`, sends
+# SIGNAL once losses.csv has 3 rows, and returns the run's exit status (needs $ganvas).
+interrupt_training() {
+    local signal=$1 run=$2 log=$3
+    shift 3
+    "$ganvas" train --out "$run" --steps 100000 --log-every 1 --checkpoint-every 100000 "$@" > "$log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 300); do [[ $(cat "$run/losses.csv" 2>/dev/null | wc -l) -ge 4 ]] && break; sleep 0.1; done
+    kill "-$signal" $pid
+    wait $pid
+}
 finish() {
     if [[ $failures -gt 0 ]]; then echo "$1: $failures check(s) failed"; exit 1; fi
     echo "$1: all checks passed"

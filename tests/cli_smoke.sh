@@ -20,11 +20,7 @@ done
 check "train into an existing run without --resume" 2 $? "$work/again.log" "already holds a run"
 
 # Ctrl-C: the run checkpoints and exits 130; --resume finishes it.
-"$ganvas" train --data "$work/data" --out "$work/long" --steps 100000 --log-every 1 --checkpoint-every 100000 "${tiny[@]}" > "$work/long.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 300); do [[ $(cat "$work/long/losses.csv" 2>/dev/null | wc -l) -ge 4 ]] && break; sleep 0.1; done
-kill -INT $pid
-wait $pid
+interrupt_training INT "$work/long" "$work/long.log" --data "$work/data" "${tiny[@]}"
 check "SIGINT checkpoints and exits 130" 130 $? "$work/long.log" "interrupted at step"
 step=$(grep -o 'interrupted at step [0-9]*' "$work/long.log" | grep -o '[0-9]*$')
 "$ganvas" train --out "$work/long" --resume --steps $((step + 3)) --threads 1 > "$work/resume.log" 2>&1
