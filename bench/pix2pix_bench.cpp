@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--stock-adam")) options.fused_adam = false, label += "-stockadam";
         else if (!std::strcmp(argv[i], "--no-small-conv")) ::setenv("GANVAS_SMALL_CONV", "0", 1), label += "-nosmallconv";
         else if (!std::strcmp(argv[i], "--no-winograd")) ::setenv("GANVAS_WINOGRAD", "0", 1), label += "-nowinograd";
+        else if (!std::strcmp(argv[i], "--isa") && i + 1 < argc) {
+            // One instruction set for both kernel families (avx512, avx2 or none).
+            ::setenv("GANVAS_SMALL_CONV_KERNELS", argv[i + 1], 1);
+            ::setenv("GANVAS_WINOGRAD_KERNELS", argv[i + 1], 1);
+            label += std::string("-") + argv[++i];
+        }
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;

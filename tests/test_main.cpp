@@ -7,6 +7,7 @@
 #include "ganvas/nn/winograd_conv.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <fstream>
 #include <random>
@@ -53,9 +54,15 @@ int main(int argc, char** argv) {
         filter += (filter.find('-') == std::string::npos ? "-" : ":") + std::string(pattern);
     };
     if (!torch::cuda::is_available()) exclude("Cuda*");
-    // Likewise the AVX-512 kernels where they are not built, the CPU lacks AVX-512, or they are
-    // switched off (GANVAS_SMALL_CONV=0 / GANVAS_WINOGRAD=0).
-    if (!ganvas::small_conv_enabled() || !ganvas::winograd_enabled()) exclude("Avx512Kernels.*");
+    // Likewise each instruction set of the convolution kernels where the build or the CPU lacks it.
+    for (const char* isa : {"avx512", "avx2"}) {
+        const auto has = [isa](const std::vector<std::string>& sets) {
+            return std::find(sets.begin(), sets.end(), isa) != sets.end();
+        };
+        if (!has(ganvas::small_conv_isas()) || !has(ganvas::winograd_isas())) {
+            exclude(("Isa/X86Kernels.*/" + std::string(isa)).c_str());
+        }
+    }
     // PiDiNet's fused kernels exist only in builds with the x86 kernels (GANVAS_X86_KERNELS).
     if (!GANVAS_X86_KERNELS) exclude("SeededTest.FusedPdcBlock*");
     // ctest runs tests two at a time on two cores; one intra-op thread each.

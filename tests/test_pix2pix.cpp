@@ -258,12 +258,47 @@ void with_thread_counts(Body body) {
     at::set_num_threads(threads);
 }
 
-// The hand-written AVX-512 kernels; test_main filters this suite out where they are not built or
-// the CPU lacks AVX-512 (the callers then run LibTorch's ops, which the model tests cover).
-class Avx512Kernels : public SeededTest {};
+// The hand-written kernels, once per instruction set (X86Kernels/avx512, X86Kernels/avx2): a CPU
+// with AVX-512 tests its AVX2 path too. test_main filters out a set this build or CPU lacks (the
+// callers then run LibTorch's ops, which the model tests cover).
+class X86Kernels : public SeededTest, public ::testing::WithParamInterface<std::string> {
+protected:
+    void SetUp() override {
+        SeededTest::SetUp();
+        saved_small_ = small_conv_isa();
+        saved_winograd_ = winograd_isa();
+        set_small_conv_isa(GetParam());
+        set_winograd_isa(GetParam());
+    }
+    void TearDown() override {
+        set_small_conv_isa(saved_small_);
+        set_winograd_isa(saved_winograd_);
+    }
 
-TEST_F(Avx512Kernels, SmallMapConvolutionsMatchLibTorch) {
-    ASSERT_TRUE(small_conv_enabled());
+private:
+    std::string saved_small_, saved_winograd_;
+};
+INSTANTIATE_TEST_SUITE_P(Isa, X86Kernels, ::testing::Values("avx512", "avx2"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST_P(X86Kernels, ChoiceFollowsTheRequestAndRefusesUnknownSets) {
+    EXPECT_EQ(small_conv_isa(), GetParam());
+    EXPECT_EQ(winograd_isa(), GetParam());
+    EXPECT_TRUE(small_conv_enabled());
+    set_small_conv_isa("none");
+    EXPECT_FALSE(small_conv_enabled());
+    EXPECT_EQ(small_conv_isa(), "none");
+    try {
+        set_winograd_isa("sse2");
+        FAIL() << "an unknown instruction set was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("GANVAS_WINOGRAD_KERNELS=sse2"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(winograd_isa(), GetParam()) << "a refused request changed the choice";
+}
+
+TEST_P(X86Kernels, SmallMapConvolutionsMatchLibTorch) {
+    ASSERT_EQ(small_conv_isa(), GetParam());
     struct Case {
         bool transposed;
         int64_t n, cin, cout, h, w, k, s, p, op;
@@ -314,8 +349,8 @@ TEST_F(Avx512Kernels, SmallMapConvolutionsMatchLibTorch) {
     EXPECT_FALSE(small_conv_fits(torch::zeros({1, 16, 4, 4}, torch::kDouble), torch::zeros({8, 16, 4, 4}), false, 2, 1, 0));
 }
 
-TEST_F(Avx512Kernels, WinogradConvolutionsMatchLibTorch) {
-    ASSERT_TRUE(winograd_enabled());
+TEST_P(X86Kernels, WinogradConvolutionsMatchLibTorch) {
+    ASSERT_EQ(winograd_isa(), GetParam());
     struct Case {
         int64_t n, cin, cout, h, w, p;
     };

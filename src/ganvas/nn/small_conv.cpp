@@ -1,15 +1,17 @@
 #include "ganvas/nn/small_conv.h"
 
-#include "ganvas/config.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/conv_transpose.h"
+#include "ganvas/nn/kernel_choice.h"
 #include "ganvas/nn/small_conv_kernels.h"
 #include "ganvas/nn/winograd_conv.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <cstring>
 #include <functional>
+#include <stdexcept>
 
 namespace ganvas {
 namespace {
@@ -20,6 +22,68 @@ using torch::autograd::variable_list;
 
 // Columns are handed to threads in whole 64-byte lines.
 constexpr int64_t kVector = 16;
+
+KernelChoice<k::Kernels>& choice() {
+    static KernelChoice<k::Kernels> c(k::avx512_kernels(), k::avx2_kernels(), "GANVAS_SMALL_CONV_KERNELS",
+                                      "GANVAS_SMALL_CONV");
+    return c;
+}
+
+// The set a convolution started with (a switch mid-way must not mix two).
+const k::Kernels& kernels() {
+    const k::Kernels* active = choice().active();
+    if (!active) throw std::logic_error("small_conv: no kernel set is active");
+    return *active;
+}
+
+// colT[p * ldc + c * k * k + i * k + j] = x[n][c][oy * stride + i - pad][ox * stride + j - pad] (zero
+// outside), p = (n * out_h + oy) * out_w + ox, for p in [begin, end).
+void unfold_windows(const k::Window& g, const float* x, float* colT, int64_t ldc, int64_t begin, int64_t end) {
+    const int64_t kw = g.kernel, kk = kw * kw, plane = g.height * g.width;
+    for (int64_t p = begin; p < end; ++p) {
+        const int64_t n = p / (g.out_h * g.out_w), oy = p / g.out_w % g.out_h, ox = p % g.out_w;
+        const float* xn = x + n * g.channels * plane;
+        float* row = colT + p * ldc;
+        for (int64_t i = 0; i < kw; ++i) {
+            const int64_t iy = oy * g.stride + i - g.pad;
+            for (int64_t j = 0; j < kw; ++j) {
+                const int64_t ix = ox * g.stride + j - g.pad;
+                float* dst = row + i * kw + j;
+                if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) {
+                    for (int64_t c = 0; c < g.channels; ++c) dst[c * kk] = 0.f;
+                } else {
+                    const float* src = xn + iy * g.width + ix;
+                    for (int64_t c = 0; c < g.channels; ++c) dst[c * kk] = src[c * plane];
+                }
+            }
+        }
+    }
+}
+
+// The adjoint of unfold_windows: x[n][c] = the sum of colT over every window position that
+// reads it, for the channels c in [begin, end) of every image (x is overwritten there).
+void fold_windows(const k::Window& g, const float* colT, int64_t ldc, float* x, int64_t begin, int64_t end) {
+    const int64_t kw = g.kernel, kk = kw * kw, plane = g.height * g.width;
+    for (int64_t n = 0; n < g.batch; ++n) {
+        for (int64_t c = begin; c < end; ++c) {
+            float* xc = x + (n * g.channels + c) * plane;
+            std::memset(xc, 0, sizeof(float) * plane);
+            for (int64_t oy = 0; oy < g.out_h; ++oy) {
+                for (int64_t ox = 0; ox < g.out_w; ++ox) {
+                    const float* src = colT + ((n * g.out_h + oy) * g.out_w + ox) * ldc + c * kk;
+                    for (int64_t i = 0; i < kw; ++i) {
+                        const int64_t iy = oy * g.stride + i - g.pad;
+                        if (iy < 0 || iy >= g.height) continue;
+                        for (int64_t j = 0; j < kw; ++j) {
+                            const int64_t ix = ox * g.stride + j - g.pad;
+                            if (ix >= 0 && ix < g.width) xc[iy * g.width + ix] += src[i * kw + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
 
 void parallel_columns(int64_t cols, const std::function<void(int64_t, int64_t)>& fn) {
     at::parallel_for(0, cols / kVector, 1, [&](int64_t b, int64_t e) { fn(b * kVector, e * kVector); });
@@ -51,7 +115,7 @@ torch::Tensor unfolded(const k::Window& g, const torch::Tensor& input) {
     auto colT = torch::empty({g.pixels(), ld}, input.options());
     const float* x = input.data_ptr<float>();
     float* c = colT.data_ptr<float>();
-    at::parallel_for(0, g.pixels(), 1, [&](int64_t b, int64_t e) { k::unfold(g, x, c, ld, b, e); });
+    at::parallel_for(0, g.pixels(), 1, [&](int64_t b, int64_t e) { unfold_windows(g, x, c, ld, b, e); });
     return colT;
 }
 
@@ -59,7 +123,7 @@ torch::Tensor folded(const k::Window& g, const torch::Tensor& colT, const torch:
     auto out = torch::empty({g.batch, g.channels, g.height, g.width}, options);
     const float* c = colT.data_ptr<float>();
     float* o = out.data_ptr<float>();
-    at::parallel_for(0, g.channels, 1, [&](int64_t b, int64_t e) { k::fold(g, c, colT.size(1), o, b, e); });
+    at::parallel_for(0, g.channels, 1, [&](int64_t b, int64_t e) { fold_windows(g, c, colT.size(1), o, b, e); });
     return out;
 }
 
@@ -69,8 +133,9 @@ torch::Tensor sum_rows_scaled(const torch::Tensor& b, const torch::Tensor& w2) {
     auto out = torch::empty({pixels, ld}, b.options());
     const float *bp = b.data_ptr<float>(), *wp = w2.data_ptr<float>();
     float* op = out.data_ptr<float>();
+    const auto& kernel = kernels();
     parallel_columns(cols, [&](int64_t s0, int64_t s1) {
-        k::sum_rows_scaled(bp, pixels, wp, rows, cols, pixels, op, ld, s0, s1);
+        kernel.sum_rows_scaled(bp, pixels, wp, rows, cols, pixels, op, ld, s0, s1);
     });
     return out;
 }
@@ -81,8 +146,9 @@ torch::Tensor row_dots(const torch::Tensor& w2, const torch::Tensor& colT) {
     auto out = torch::empty({rows, pixels}, colT.options());
     const float *wp = w2.data_ptr<float>(), *cp = colT.data_ptr<float>();
     float* op = out.data_ptr<float>();
+    const auto& kernel = kernels();
     at::parallel_for(0, rows, 1, [&](int64_t r0, int64_t r1) {
-        k::row_dots(wp, cols, cp, colT.size(1), pixels, op, r0, r1);
+        kernel.row_dots(wp, cols, cp, colT.size(1), pixels, op, r0, r1);
     });
     return out;
 }
@@ -92,8 +158,9 @@ void outer_sum(const torch::Tensor& a, const torch::Tensor& colT, torch::Tensor&
     const int64_t rows = a.size(0), pixels = a.size(1), cols = out.numel() / rows;
     const float *ap = a.data_ptr<float>(), *cp = colT.data_ptr<float>();
     float* op = out.data_ptr<float>();
+    const auto& kernel = kernels();
     at::parallel_for(0, rows, 1, [&](int64_t r0, int64_t r1) {
-        k::outer_sum(ap, pixels, cp, colT.size(1), cols, op, r0, r1);
+        kernel.outer_sum(ap, pixels, cp, colT.size(1), cols, op, r0, r1);
     });
 }
 
@@ -165,10 +232,10 @@ public:
 
 }  // namespace
 
-bool small_conv_enabled() {
-    static const bool avx512 = GANVAS_X86_KERNELS && cpu_has("avx512f");
-    return avx512 && env_switch_on("GANVAS_SMALL_CONV");
-}
+bool small_conv_enabled() { return choice().active() != nullptr; }
+std::string small_conv_isa() { return choice().isa(); }
+std::vector<std::string> small_conv_isas() { return choice().available(); }
+void set_small_conv_isa(const std::string& isa) { choice().set(isa); }
 
 bool small_conv_fits(const torch::Tensor& x, const torch::Tensor& weight, bool transposed, int64_t stride,
                      int64_t padding, int64_t output_padding) {

@@ -1,4 +1,4 @@
-// Convolutions on feature maps of a few pixels, through small_conv_kernels (AVX-512 CPUs).
+// Convolutions on feature maps of a few pixels, through small_conv_kernels (AVX-512 or AVX2 + FMA).
 //
 // Differentiable: forward, input gradient and weight gradient each make one pass over the plain
 // weight tensor (no reorder, no copy of it). Used where the small side of a convolution (its
@@ -8,12 +8,23 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include <string>
+#include <vector>
+
 namespace ganvas {
 
 inline constexpr int64_t kSmallConvMaxPixels = 64;
 
-// True on a CPU with AVX-512 unless GANVAS_SMALL_CONV=0 (kept for side-by-side measurements).
+// True where a kernel set runs: a build with the x86 kernels on a CPU with AVX-512F or AVX2 + FMA,
+// unless GANVAS_SMALL_CONV_KERNELS=none (or the older GANVAS_SMALL_CONV=0) says otherwise.
 bool small_conv_enabled();
+
+// The instruction set in use ("avx512", "avx2" or "none"), those this CPU and build can run (best
+// first), and a switch between them (tests, benchmarks; not while convolutions run). The first
+// use takes GANVAS_SMALL_CONV_KERNELS=avx512|avx2|none, else the best available.
+std::string small_conv_isa();
+std::vector<std::string> small_conv_isas();
+void set_small_conv_isa(const std::string& isa);
 
 // Whether small_conv2d / small_conv_transpose2d take these arguments, and the maps are small enough.
 bool small_conv_fits(const torch::Tensor& x, const torch::Tensor& weight, bool transposed, int64_t stride,

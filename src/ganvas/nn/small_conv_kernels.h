@@ -14,7 +14,10 @@
 // where w is the weight viewed as [rows, cols] (a convolution's [out, in*k*k], a transposed
 // convolution's [in, out*k*k]), p runs over the pixels of the small side, and colT holds one
 // unrolled k x k window per pixel. Each call covers a range of the split dimension so the caller
-// can run ranges on threads. Plain C++ without torch types: compiled with AVX-512 flags only.
+// can run ranges on threads. Plain C++ without torch types: the three products are compiled once
+// per instruction set (small_conv_kernels_avx512.cpp, small_conv_kernels_avx2.cpp, each with its own
+// -m flags, sharing small_conv_kernels_impl.inc) and reached through a Kernels table chosen at run
+// time; unfold and fold are plain loops in small_conv.cpp.
 #pragma once
 #include <cstdint>
 
@@ -25,20 +28,27 @@ namespace ganvas::small_conv_kernels {
 // pad it (ld_for). cols, begin and end of a column range are multiples of 16.
 constexpr int64_t ld_for(int64_t cols) { return cols % 256 == 0 ? cols + 16 : cols; }
 
-// out[p * ldo + s] = sum_r b[r * ldb + p] * w[r * cols + s] for p < pixels, s in [begin, end).
-void sum_rows_scaled(const float* b, int64_t ldb, const float* w, int64_t rows, int64_t cols, int64_t pixels,
-                     float* out, int64_t ldo, int64_t begin, int64_t end);
+// One instruction set's products. Each covers a range of the split dimension so that the caller
+// can run ranges on threads.
+struct Kernels {
+    const char* isa;  // "avx512" or "avx2"
+    // out[p * ldo + s] = sum_r b[r * ldb + p] * w[r * cols + s] for p < pixels, s in [begin, end).
+    void (*sum_rows_scaled)(const float* b, int64_t ldb, const float* w, int64_t rows, int64_t cols, int64_t pixels,
+                            float* out, int64_t ldo, int64_t begin, int64_t end);
+    // out[r * pixels + p] = sum_s w[r * cols + s] * colT[p * ldc + s] for r in [begin, end).
+    void (*row_dots)(const float* w, int64_t cols, const float* colT, int64_t ldc, int64_t pixels, float* out,
+                     int64_t begin, int64_t end);
+    // out[r * cols + s] = sum_p a[r * pixels + p] * colT[p * ldc + s] for r in [begin, end); overwrites out.
+    void (*outer_sum)(const float* a, int64_t pixels, const float* colT, int64_t ldc, int64_t cols, float* out,
+                      int64_t begin, int64_t end);
+};
 
-// out[r * pixels + p] = sum_s w[r * cols + s] * colT[p * ldc + s] for r in [begin, end).
-void row_dots(const float* w, int64_t cols, const float* colT, int64_t ldc, int64_t pixels, float* out,
-              int64_t begin, int64_t end);
+const Kernels* avx512_kernels();  // nullptr where the build has no x86 kernels
+const Kernels* avx2_kernels();
 
-// out[r * cols + s] = sum_p a[r * pixels + p] * colT[p * ldc + s] for r in [begin, end); overwrites out.
-void outer_sum(const float* a, int64_t pixels, const float* colT, int64_t ldc, int64_t cols, float* out,
-               int64_t begin, int64_t end);
-
-// colT[p * ldc + c * k * k + i * k + j] = x[n][c][oy * stride + i - pad][ox * stride + j - pad] (zero outside),
-// p = (n * out_h + oy) * out_w + ox, for p in [begin, end).
+// A convolution's geometry. colT holds its unfolded windows: colT[p * ldc + c * k * k + i * k + j] =
+// x[n][c][oy * stride + i - pad][ox * stride + j - pad] (zero outside), p = (n * out_h + oy) * out_w
+// + ox (unfolding and its adjoint are plain loops in small_conv.cpp).
 struct Window {
     int64_t batch = 0, channels = 0, height = 0, width = 0;  // the convolution's input x
     int64_t kernel = 0, stride = 0, pad = 0;
@@ -46,10 +56,5 @@ struct Window {
     int64_t pixels() const { return batch * out_h * out_w; }
     int64_t cols() const { return channels * kernel * kernel; }
 };
-void unfold(const Window& g, const float* x, float* colT, int64_t ldc, int64_t begin, int64_t end);
-
-// The adjoint of unfold: x[n][c] = sum of colT over every window position that reads it, for the
-// channels c in [begin, end) of every image (x is overwritten there).
-void fold(const Window& g, const float* colT, int64_t ldc, float* x, int64_t begin, int64_t end);
 
 }  // namespace ganvas::small_conv_kernels

@@ -1,7 +1,7 @@
 #include "ganvas/nn/winograd_conv.h"
 
-#include "ganvas/config.h"
 #include "ganvas/core/runtime.h"
+#include "ganvas/nn/kernel_choice.h"
 #include "ganvas/nn/winograd_kernels.h"
 
 #include <ATen/Parallel.h>
@@ -11,14 +11,40 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <tuple>
 
 namespace ganvas {
+
+winograd_kernels::Tiling winograd_kernels::tiling_for(int64_t batch, int64_t channels, int64_t out_channels,
+                                                      int64_t height, int64_t width, int64_t pad) {
+    Tiling g;
+    g.batch = batch, g.channels = channels, g.out_channels = out_channels;
+    g.height = height, g.width = width, g.pad = pad;
+    g.out_h = height + 2 * pad - 3, g.out_w = width + 2 * pad - 3;
+    g.tiles_h = (g.out_h + 2) / 3, g.tiles_w = (g.out_w + 2) / 3;
+    g.ld = (g.tiles() + kLdMultiple - 1) / kLdMultiple * kLdMultiple;
+    return g;
+}
+
 namespace {
 
 namespace wk = winograd_kernels;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+
+KernelChoice<wk::Kernels>& choice() {
+    static KernelChoice<wk::Kernels> c(wk::avx512_kernels(), wk::avx2_kernels(), "GANVAS_WINOGRAD_KERNELS",
+                                       "GANVAS_WINOGRAD");
+    return c;
+}
+
+// The set a convolution started with (a switch mid-way must not mix two).
+const wk::Kernels& kernels() {
+    const wk::Kernels* active = choice().active();
+    if (!active) throw std::logic_error("winograd_conv: no transform set is active");
+    return *active;
+}
 
 // A [batch, rows, cols] operand of a batched product, as oneDNN sees it: strides in elements.
 struct Operand {
@@ -78,11 +104,12 @@ public:
         auto V = torch::empty({wk::kPositions, C, g.ld}, x.options());
         auto M = torch::empty({wk::kPositions, K, g.ld}, x.options());
         auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options());
-        parallel(K, [&](int64_t b, int64_t e) { wk::weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), b, e); });
-        parallel(C, [&](int64_t b, int64_t e) { wk::input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), b, e); });
+        const auto& kt = kernels();
+        parallel(K, [&](int64_t b, int64_t e) { kt.weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), b, e); });
+        parallel(C, [&](int64_t b, int64_t e) { kt.input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), b, e); });
         batched_matmul({U.data_ptr<float>(), {K * C, C, 1}}, {V.data_ptr<float>(), {C * g.ld, g.ld, 1}},
                        M.data_ptr<float>(), wk::kPositions, K, C, g.ld);
-        parallel(K, [&](int64_t b, int64_t e) { wk::output_transform(g, M.data_ptr<float>(), y.data_ptr<float>(), b, e); });
+        parallel(K, [&](int64_t b, int64_t e) { kt.output_transform(g, M.data_ptr<float>(), y.data_ptr<float>(), b, e); });
         ctx->save_for_backward({x, w, U, V});
         ctx->saved_data["padding"] = padding;
         return y;
@@ -108,20 +135,21 @@ public:
         const auto g = tiling_of(x, w, padding);
         const int64_t K = g.out_channels, C = g.channels;
         auto dM = torch::empty({wk::kPositions, K, g.ld}, dy.options());
-        parallel(K, [&](int64_t b, int64_t e) { wk::output_grad_transform(g, dy.data_ptr<float>(), dM.data_ptr<float>(), b, e); });
+        const auto& kt = kernels();
+        parallel(K, [&](int64_t b, int64_t e) { kt.output_grad_transform(g, dy.data_ptr<float>(), dM.data_ptr<float>(), b, e); });
         if (ctx->needs_input_grad(0)) {
             auto dV = torch::empty({wk::kPositions, C, g.ld}, dy.options());
             batched_matmul({U.data_ptr<float>(), {K * C, 1, C}}, {dM.data_ptr<float>(), {K * g.ld, g.ld, 1}},
                            dV.data_ptr<float>(), wk::kPositions, C, K, g.ld);
             dx = torch::empty_like(x);
-            parallel(C, [&](int64_t b, int64_t e) { wk::input_grad_transform(g, dV.data_ptr<float>(), dx.data_ptr<float>(), b, e); });
+            parallel(C, [&](int64_t b, int64_t e) { kt.input_grad_transform(g, dV.data_ptr<float>(), dx.data_ptr<float>(), b, e); });
         }
         if (ctx->needs_input_grad(1)) {
             auto dU = torch::empty({wk::kPositions, K, C}, dy.options());
             batched_matmul({dM.data_ptr<float>(), {K * g.ld, g.ld, 1}}, {V.data_ptr<float>(), {C * g.ld, 1, g.ld}},
                            dU.data_ptr<float>(), wk::kPositions, K, g.ld, C);
             dw = torch::empty_like(w);
-            parallel(K, [&](int64_t b, int64_t e) { wk::weight_grad_transform(dU.data_ptr<float>(), K, C, dw.data_ptr<float>(), b, e); });
+            parallel(K, [&](int64_t b, int64_t e) { kt.weight_grad_transform(dU.data_ptr<float>(), K, C, dw.data_ptr<float>(), b, e); });
         }
         return {dx, dw, torch::Tensor()};
     }
@@ -129,10 +157,10 @@ public:
 
 }  // namespace
 
-bool winograd_enabled() {
-    static const bool avx512 = GANVAS_X86_KERNELS && cpu_has("avx512f");
-    return avx512 && env_switch_on("GANVAS_WINOGRAD");
-}
+bool winograd_enabled() { return choice().active() != nullptr; }
+std::string winograd_isa() { return choice().isa(); }
+std::vector<std::string> winograd_isas() { return choice().available(); }
+void set_winograd_isa(const std::string& isa) { choice().set(isa); }
 
 bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding) {
     if (!winograd_enabled() || x.dim() != 4 || weight.dim() != 4 || !x.device().is_cpu() ||

@@ -10,10 +10,19 @@
 #pragma once
 #include <torch/types.h>
 
+#include <string>
+#include <vector>
+
 namespace ganvas {
 
-// True on a CPU with AVX-512 unless GANVAS_WINOGRAD=0 (kept for side-by-side measurements).
+// True where a transform set runs: a build with the x86 kernels on a CPU with AVX-512F or AVX2 +
+// FMA, unless GANVAS_WINOGRAD_KERNELS=none (or the older GANVAS_WINOGRAD=0) says otherwise.
 bool winograd_enabled();
+
+// As for small_conv_isa (small_conv.h), chosen by GANVAS_WINOGRAD_KERNELS=avx512|avx2|none.
+std::string winograd_isa();
+std::vector<std::string> winograd_isas();
+void set_winograd_isa(const std::string& isa);
 
 // Whether winograd_conv2d takes these arguments: float CPU tensors, a [K, C, 4, 4] weight, stride
 // 1, and maps and channel counts large enough (C, K >= 32, output >= 12x12) for it to pay.
