@@ -1,6 +1,7 @@
 #include "ganvas/io/pth_reader.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/core/sha256.h"
 
 #include <caffe2/serialize/versions.h>
 #include <fmt/format.h>
@@ -435,21 +436,6 @@ std::vector<uint8_t> read_at(std::ifstream& f, uint64_t offset, uint64_t size) {
     return b;
 }
 
-uint32_t crc32(const std::string& bytes) {
-    static const auto table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t i = 0; i < 256; ++i) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    uint32_t c = 0xFFFFFFFFu;
-    for (unsigned char b : bytes) c = table[(c ^ b) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
 struct ZipRecord {
     uint64_t data = 0;  // offset of the record's bytes in the file
     uint64_t size = 0;
@@ -470,7 +456,7 @@ public:
         if (it == records_.end()) throw Error("the archive has no record " + name);
         const auto bytes = read_at(file_, it->second.data, it->second.size);
         std::string out(bytes.begin(), bytes.end());
-        if (crc32(out) != it->second.crc) throw Error("record " + name + " is corrupt (CRC-32 mismatch)");
+        if (crc32(out.data(), out.size()) != it->second.crc) throw Error("record " + name + " is corrupt (CRC-32 mismatch)");
         return out;
     }
 
