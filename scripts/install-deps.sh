@@ -9,6 +9,9 @@ packages=(
     libopencv-dev libopencv-contrib-dev
     libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
     libgtest-dev libgmock-dev libbenchmark-dev
+    # The server's end-to-end tests: curl as the client, Chromium (headless) for the studio, driven
+    # over the DevTools protocol by a Python script (standard library only).
+    curl chromium python3
 )
 # Reference tools for peer benchmarks and fixture scripts (never a run-time dependency).
 if [[ "${GANVAS_WITH_PEERS:-0}" == 1 ]]; then

@@ -13,5 +13,6 @@ void register_eval(CLI::App& app);
 void register_data(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_compare(CLI::App& app);
+void register_serve(CLI::App& app);
 
 }  // namespace ganvas::cli

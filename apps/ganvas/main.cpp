@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     ganvas::cli::register_data(app);
     ganvas::cli::register_demo(app);
     ganvas::cli::register_compare(app);
+    ganvas::cli::register_serve(app);
 
     try {
         app.parse(argc, argv);
