@@ -149,6 +149,32 @@ status "healthz needs no token" 200 "${url}healthz"
 kill -TERM $pid
 wait $pid
 
+# An exported model (float16, no discriminator) in a models folder with its models.json: what the
+# repository ships in models/, served when no model is named.
+mkdir -p "$work/shipped"
+"$ganvas" export --checkpoint "$work/run" --out "$work/shipped/tiny.pt" --half > "$work/export.log" 2>&1
+check "export a run, half precision" 0 $? "$work/export.log" "exported pix2pix (step 1)"
+[[ $(stat -c %s "$work/shipped/tiny.pt") -lt $(stat -c %s "$work/run/checkpoint.pt") ]] ||
+    { echo "FAIL: the export is not smaller than the run's checkpoint"; failures=$((failures + 1)); }
+echo '{"tiny": {"title": "A tiny test model", "summary": "one step of pix2pix", "example": "sketch"}}' \
+    > "$work/shipped/models.json"
+GANVAS_MODELS="$work/shipped" start_server "$work/serve4.log" || { finish cli_serve; }
+status "shipped models: /api/models" 200 "${url}api/models"
+grep -q '"name":"tiny"' "$work/body" && grep -q '"title":"A tiny test model"' "$work/body" &&
+    grep -q '"storage":"float16"' "$work/body" && grep -q '"trained_steps":1' "$work/body" ||
+    { echo "FAIL: /api/models lacks the shipped model's description"; failures=$((failures + 1)); }
+status "shipped models: run" 200 -F "image=@$img" -F seed=3 "${url}api/models/tiny/run"
+kill -TERM $pid
+wait $pid
+mkdir -p "$work/shipped-run" && cp "$work/shipped/tiny.pt" "$work/shipped-run/checkpoint.pt"
+"$ganvas" train --out "$work/shipped-run" --resume --steps 2 > "$work/e5.log" 2>&1
+check "an exported model does not resume training" 1 $? "$work/e5.log" "exported model"
+mkdir -p "$work/empty"
+GANVAS_MODELS="$work/empty" "$ganvas" serve --port 0 > "$work/e6.log" 2>&1
+check "GANVAS_MODELS without models" 2 $? "$work/e6.log" "GANVAS_MODELS"
+"$ganvas" export --checkpoint "$work/run" --out "$work/run/checkpoint.pt" > "$work/e7.log" 2>&1
+check "export onto its own source" 2 $? "$work/e7.log" "source checkpoint"
+
 # Flags.
 "$ganvas" serve --host 0.0.0.0 --port 0 > "$work/e1.log" 2>&1
 check "non-loopback without a token" 2 $? "$work/e1.log" "--token"

@@ -7,6 +7,7 @@
 #include "ganvas/core/error.h"
 #include "ganvas/core/image.h"
 #include "ganvas/eval/evaluate_model.h"
+#include "ganvas/infer/export.h"
 #include "ganvas/infer/predictor.h"
 #include "ganvas/models/network_set.h"
 #include "ganvas/models/registry.h"
@@ -269,6 +270,69 @@ TEST(Contract, EveryModelRoundTripsThroughACheckpoint) {
         expect_same_outputs(again, reloaded->infer(request), name + " (same seed)");
         EXPECT_EQ(again.outputs.at(0).name, sample_output_name(0, 2));
         EXPECT_EQ(again.outputs.at(1).name, sample_output_name(1, 2));
+    }
+}
+
+TEST(Contract, EveryModelExportsForInferenceOnly) {
+    TempDir dir;
+    for (const auto& name : {"colorizer", "pix2pix", "sketchygan", "style2paints"}) {
+        SCOPED_TRACE(name);
+        torch::manual_seed(9);
+        auto model = make_model(name, small_options(name));
+        model->place(Placement{});
+        const fs::path file = dir / (std::string(name) + ".pt");
+        const nlohmann::json state = {{"step", 3}, {"epoch", 0}, {"examples_in_epoch", 3}, {"train", nlohmann::json::object()}};
+        save_checkpoint(file, {name, model->options_json(), state}, [&](auto& a) { model->save(a); });
+
+        const fs::path full = dir / (std::string(name) + "-f32.pt"), half = dir / (std::string(name) + "-f16.pt");
+        const ExportSummary f32 = export_model(file, full, /*half=*/false);
+        EXPECT_EQ(f32.step, 3);
+        EXPECT_EQ(f32.max_difference, 0.0);
+        EXPECT_LT(f32.bytes, f32.source_bytes);  // no discriminator, no optimizer moments
+        const ExportSummary f16 = export_model(file, half, /*half=*/true);
+        // These test networks are tiny (a file's per-tensor records weigh more than their data); the
+        // shipped models halve (models/README.md).
+        EXPECT_LT(f16.bytes, f32.bytes);
+        EXPECT_LE(f16.max_difference, 4.0);  // 8-bit levels
+
+        // The float32 export computes exactly what the run's checkpoint does, through the contract.
+        const auto exported = load_checkpoint(full, name);
+        auto reloaded = load_model(exported, Placement{});
+        const auto request = random_request(model_descriptor(name), *model, 13, /*n=*/1);
+        expect_same_outputs(model->infer(request), reloaded->infer(request), name);
+        // Not a run to resume: the trainer's state check names the file and says why.
+        try {
+            read_training_state(exported.header, full);
+            ADD_FAILURE() << "an exported model passed as a training state";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("exported model"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(full.string()), std::string::npos) << e.what();
+        }
+    }
+    // Exporting onto the source itself is refused before anything is written.
+    const fs::path source = dir / "colorizer.pt";
+    const auto before = fs::file_size(source);
+    EXPECT_THROW(export_model(source, source, true), UsageError);
+    EXPECT_EQ(fs::file_size(source), before);
+}
+
+TEST(Contract, AHalfPrecisionPayloadWithAWrongShapeIsAnError) {
+    TempDir dir;
+    auto small = make_model("colorizer", small_options("colorizer"));
+    small->place(Placement{});
+    const fs::path file = dir / "small.pt";
+    {
+        ExportPayloadGuard guard(PayloadKind::InferenceHalf);
+        save_checkpoint(file, {"colorizer", small->options_json(), {}}, [&](auto& a) { small->save(a); });
+    }
+    // Read as a colorizer of twice the widths: the loader names the mismatch instead of crashing.
+    auto loaded = load_checkpoint(file, "colorizer");
+    for (auto& w : loaded.header.options.at("widths")) w = w.get<int64_t>() * 2;
+    try {
+        load_model(loaded, Placement{});
+        ADD_FAILURE() << "a payload of other shapes loaded";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("has shape"), std::string::npos) << e.what();
     }
 }
 

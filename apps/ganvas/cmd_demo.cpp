@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "ganvas/demo/demo.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -15,7 +16,7 @@ void register_demo(CLI::App& app) {
     };
     auto flags = std::make_shared<Flags>();
     auto& d = flags->demo;
-    auto* cmd = app.add_subcommand("demo", "train the colorizer on synthetic data and write an HTML page");
+    auto* cmd = app.add_subcommand("demo", "the shipped models on drawn inputs, then a colorizer trained on synthetic data, on one HTML page");
     cmd->add_option("--out", d.out, "demo folder")->capture_default_str();
     cmd->add_option("--steps", d.steps, "training steps at most")->check(CLI::Range(int64_t{1}, int64_t{1} << 30))->capture_default_str();
     cmd->add_option("--time-budget", d.time_budget, "seconds of training at most")->check(finite_range(0, 1e7))->capture_default_str();
@@ -27,6 +28,10 @@ void register_demo(CLI::App& app) {
     cmd->callback([flags] {
         const auto page = run_demo(flags->demo, apply_runtime_flags(flags->runtime));
         std::cout << "demo page: " << page.string() << "\n";
+        std::error_code ec;
+        const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        std::cout << "open the studio (draw, colorize, paint in a browser): "
+                  << (ec ? std::string("ganvas") : exe.string()) << " serve\n";
     });
 }
 

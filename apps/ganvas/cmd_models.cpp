@@ -1,5 +1,7 @@
-// `ganvas models`: the registered models, from their descriptors.
+// `ganvas models`: the registered models, from their descriptors. `ganvas export`: a checkpoint
+// reduced to what inference needs, for shipping and serving.
 #include "commands.h"
+#include "ganvas/infer/export.h"
 #include "ganvas/models/registry.h"
 
 #include <fmt/format.h>
@@ -9,7 +11,13 @@
 
 namespace ganvas::cli {
 
+namespace {
+void register_export(CLI::App& app);
+}
+
+// `models` and, beside it, `export`.
 void register_models(CLI::App& app) {
+    register_export(app);
     struct Flags {
         std::string name;
         bool json = false;
@@ -46,5 +54,27 @@ void register_models(CLI::App& app) {
         std::cout << "\nganvas models NAME (or ganvas train --model NAME --help) shows a model's options.\n";
     });
 }
+
+namespace {
+void register_export(CLI::App& app) {
+    struct Flags {
+        std::string checkpoint, out;
+        bool half = false;
+    };
+    auto flags = std::make_shared<Flags>();
+    auto* cmd = app.add_subcommand(
+        "export", "write a model for inference only (no discriminator, no optimizer state), optionally float16");
+    cmd->add_option("--checkpoint", flags->checkpoint, "a checkpoint file or run folder")->required();
+    cmd->add_option("--out", flags->out, "the exported file (NAME.pt; `ganvas serve --models DIR` serves it as NAME)")
+        ->required();
+    cmd->add_flag("--half", flags->half, "store weights as float16 (half the size; computed in float32)");
+    cmd->callback([flags] {
+        const ExportSummary s = export_model(flags->checkpoint, flags->out, flags->half);
+        std::cout << fmt::format("exported {} (step {}) to {}: {:.2f} MB (source {:.2f} MB); outputs within {} of "
+                                 "the source's (8-bit levels)\n",
+                                 s.model, s.step, flags->out, s.bytes / 1e6, s.source_bytes / 1e6, s.max_difference);
+    });
+}
+}  // namespace
 
 }  // namespace ganvas::cli

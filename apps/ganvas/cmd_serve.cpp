@@ -5,6 +5,7 @@
 #include "ganvas/core/error.h"
 #include "ganvas/core/runtime.h"
 #include "ganvas/edges/detector.h"
+#include "ganvas/infer/export.h"
 #include "ganvas/serve/server.h"
 #include "ganvas/train/signals.h"
 
@@ -27,7 +28,14 @@ struct ServeFlags {
     serve::ServeOptions options;
     std::vector<std::string> models;  // NAME=CHECKPOINT
     std::string models_dir;
+    bool no_shipped = false;
     std::string pidinet, hed;
+};
+
+struct ModelEntry {
+    std::string name;
+    fs::path path;
+    nlohmann::json about;
 };
 
 // NAME=CHECKPOINT, or a bare CHECKPOINT named by its file stem (or run folder).
@@ -39,18 +47,23 @@ std::pair<std::string, fs::path> model_pair(const std::string& text) {
     return {fs::is_directory(path) ? path.filename().string() : path.stem().string(), path};
 }
 
-// Every checkpoint in a folder: NAME.pt files and run folders NAME/checkpoint.pt, sorted by name.
-std::vector<std::pair<std::string, fs::path>> models_in(const fs::path& dir) {
+// Every checkpoint in a folder: NAME.pt files and run folders NAME/checkpoint.pt, sorted by name;
+// what models.json beside them says about each (title, summary, example) comes along.
+std::vector<ModelEntry> models_in(const fs::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw UsageError("--models " + dir.string() + ": not a folder");
-    std::vector<std::pair<std::string, fs::path>> found;
+    const nlohmann::json manifest = read_models_manifest(dir);
+    std::vector<ModelEntry> found;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const fs::path p = entry.path();
-        if (entry.is_regular_file() && p.extension() == ".pt") found.emplace_back(p.stem().string(), p);
-        else if (entry.is_directory() && fs::is_regular_file(p / "checkpoint.pt")) found.emplace_back(p.filename().string(), p);
+        std::string name;
+        if (entry.is_regular_file() && p.extension() == ".pt") name = p.stem().string();
+        else if (entry.is_directory() && fs::is_regular_file(p / "checkpoint.pt")) name = p.filename().string();
+        else continue;
+        found.push_back({name, p, manifest.value(name, nlohmann::json())});
     }
     if (ec) throw Error("--models " + dir.string() + ": " + ec.message());
-    std::sort(found.begin(), found.end());
+    std::sort(found.begin(), found.end(), [](const ModelEntry& a, const ModelEntry& b) { return a.name < b.name; });
     return found;
 }
 
@@ -62,10 +75,21 @@ void run(ServeFlags& f) {
     if (const char* token = std::getenv("GANVAS_SERVE_TOKEN"); token && f.options.token.empty()) f.options.token = token;
     serve::check_serve_options(f.options);
 
-    std::vector<std::pair<std::string, fs::path>> models;
-    for (const auto& m : f.models) models.push_back(model_pair(m));
+    std::vector<ModelEntry> models;
+    for (const auto& m : f.models) {
+        auto [name, path] = model_pair(m);
+        models.push_back({name, path, nlohmann::json()});
+    }
     if (!f.models_dir.empty()) {
         for (auto& m : models_in(f.models_dir)) models.push_back(std::move(m));
+    }
+    // No model named: the shipped ones (models/ of the source tree the binary was built in, or
+    // $GANVAS_MODELS).
+    if (f.models.empty() && f.models_dir.empty() && !f.no_shipped) {
+        if (const auto shipped = shipped_models_dir()) {
+            spdlog::info("serve: the shipped models in {}", shipped->string());
+            models = models_in(*shipped);
+        }
     }
     serve::Server server(f.options);
     if (!f.pidinet.empty()) server.add_edge_detector(make_edge_detector("pidinet", f.pidinet));
@@ -84,16 +108,18 @@ void run(ServeFlags& f) {
     while (!server.running() && !ended) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     // /healthz says "loading" until every model is in; a model that fails to load ends the server.
     try {
-        for (const auto& [name, path] : models) {
+        for (const auto& m : models) {
             if (ScopedStopHandler::stop_requested()) break;
-            server.add_model(name, path);
+            server.add_model(m.name, m.path, m.about);
         }
     } catch (...) {
         server.stop();
         serving.join();
         throw;
     }
-    if (models.empty()) spdlog::warn("serve: no models given (--model NAME=CHECKPOINT, --models DIR); edges only");
+    if (models.empty()) {
+        spdlog::warn("serve: no models (--model NAME=CHECKPOINT, --models DIR, or the shipped models/); edges only");
+    }
     server.set_ready();
     spdlog::info("serve: ready on port {} with {} model(s); Ctrl-C or SIGTERM stops", port, models.size());
     while (!ScopedStopHandler::stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -111,6 +137,7 @@ void register_serve(CLI::App& app) {
     auto* cmd = app.add_subcommand("serve", "serve models and edge detectors over HTTP (API: docs/API.md)");
     cmd->add_option("--model", f.models, "a checkpoint to serve, as NAME=CHECKPOINT or CHECKPOINT (repeatable)");
     cmd->add_option("--models", f.models_dir, "serve every checkpoint in this folder (NAME.pt, NAME/checkpoint.pt)");
+    cmd->add_flag("--no-shipped-models", f.no_shipped, "without --model/--models, serve no model (default: models/)");
     cmd->add_option("--host", f.options.host, "address to listen on; beyond loopback needs --token")->capture_default_str();
     cmd->add_option("--port", f.options.port, "port (0: a free one, printed)")->capture_default_str();
     cmd->add_option("--workers", f.options.workers, "model calls at once (each gets threads / workers)")

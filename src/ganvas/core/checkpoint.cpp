@@ -106,6 +106,11 @@ LoadedCheckpoint read_header(LoadedCheckpoint loaded, const std::string& expecte
 TrainingState read_training_state(const CheckpointHeader& header, const fs::path& path) {
     TrainingState t;
     const auto& s = header.state;
+    if (s.is_object() && s.contains("exported")) {  // infer/export.h's kExportedKey
+        throw Error("checkpoint " + path.string() + " is an exported model (`ganvas export`: the networks inference "
+                    "needs, no discriminator or optimizer state): it cannot resume training; resume from the run's "
+                    "own checkpoint");
+    }
     try {
         t.train = s.at("train");
         if (!t.train.is_object()) throw Error("its training options are not an object");

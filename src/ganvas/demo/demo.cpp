@@ -5,6 +5,9 @@
 #include "ganvas/core/image.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/data/synth.h"
+#include "ganvas/demo/drawings.h"
+#include "ganvas/infer/export.h"
+#include "ganvas/infer/predictor.h"
 #include "ganvas/eval/evaluate.h"
 #include "ganvas/eval/html_report.h"
 #include "ganvas/models/registry.h"
@@ -15,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <map>
 
 namespace ganvas {
 namespace fs = std::filesystem;
@@ -38,6 +42,75 @@ std::string metrics_html(const ColorizerEvaluation& e) {
                        row("gray input", e.gray),
                        row("mean chroma", e.baseline("mean chroma")),
                        {"truth", "-", "-", fmt::format("{:.1f}", e.truth_colorfulness)}});
+}
+
+// What a shipped model is shown on: inputs drawn by demo/drawings.h, by models.json's "example".
+struct Example {
+    std::string label;
+    std::map<std::string, cv::Mat> inputs;
+};
+
+std::vector<Example> examples_for(const std::string& kind, const ModelDescriptor& d) {
+    std::vector<Example> out;
+    const std::string main = d.main_input().name;
+    for (uint64_t i = 0; i < 4; ++i) {
+        if (kind == "shoe-sketch") out.push_back({"drawn shoe " + std::to_string(i + 1), {{main, draw_shoe_sketch(i)}}});
+        if (kind == "gray-face") out.push_back({"drawn face " + std::to_string(i + 1), {{main, draw_gray_face(i)}}});
+        if (kind == "line-art") {
+            Example e{"line art " + std::to_string(i + 1), {{main, draw_line_art(i)}}};
+            for (const auto& input : d.inputs) {
+                if (input.name != main) e.inputs[input.name] = draw_style_image(i);
+            }
+            out.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+// Every shipped model (models/) at work on drawn inputs: each input, then three seeds' outputs.
+std::string shipped_section(const fs::path& out, const Placement& placement) {
+    const auto dir = shipped_models_dir();
+    if (!dir) return "<p>No shipped models found (models/ or $GANVAS_MODELS).</p>";
+    const nlohmann::json manifest = read_models_manifest(*dir);
+    std::string html = fmt::format("<p>The models shipped in <code>{}</code> (trained on real data; "
+                                   "models/README.md says how), on inputs this demo draws itself.</p>",
+                                   html_escape(dir->string()));
+    fs::create_directories(out / "shipped");
+    for (const auto& [name, about] : manifest.items()) {
+        const fs::path file = *dir / (name + ".pt");
+        std::error_code ec;
+        if (!fs::exists(file, ec)) continue;
+        Predictor predictor(load_model(load_checkpoint(file), placement));
+        const auto examples = examples_for(about.value("example", ""), predictor.descriptor());
+        if (examples.empty()) continue;
+        std::vector<std::string> headers;
+        for (const auto& [input, image] : examples.front().inputs) headers.push_back(input);
+        for (int seed = 1; seed <= 3; ++seed) headers.push_back("seed " + std::to_string(seed));
+        std::vector<std::vector<std::string>> rows;
+        for (size_t i = 0; i < examples.size(); ++i) {
+            std::vector<std::string> row;
+            for (const auto& [input, image] : examples[i].inputs) {
+                const std::string rel = fmt::format("shipped/{}_{}_{}.png", name, i, input);
+                write_image_rgb(out / rel, image);
+                row.push_back(rel);
+            }
+            for (int seed = 1; seed <= 3; ++seed) {
+                ImageRequest request;
+                request.inputs = examples[i].inputs;
+                request.seed = static_cast<uint64_t>(seed);
+                const ImageResult result = predictor.run(request);
+                const std::string rel = fmt::format("shipped/{}_{}_seed{}.png", name, i, seed);
+                write_image_rgb(out / rel, result.outputs.front().second);
+                row.push_back(rel);
+            }
+            rows.push_back(std::move(row));
+        }
+        html += fmt::format("<h3>{} <small>(<code>{}</code>, {})</small></h3><p>{}</p>", html_escape(about.value("title", name)),
+                            html_escape(name), html_escape(predictor.descriptor().name), html_escape(about.value("summary", "")));
+        html += html_image_table(headers, rows);
+        spdlog::info("demo: shipped model {} on {} drawn inputs", name, examples.size());
+    }
+    return html;
 }
 
 }  // namespace
@@ -79,7 +152,9 @@ fs::path run_demo(const DemoOptions& f, const Placement& placement) {
         const std::string stem = fmt::format("examples/{:03d}", i);
         rows.push_back({stem + "_gray.png", stem + "_output.png", stem + "_truth.png"});
     }
-    std::string body = fmt::format(
+    std::string body = "<h2>The shipped models</h2>" + shipped_section(out, placement);
+    body += "<h2>The engine: a colorizer trained here, now</h2>";
+    body += fmt::format(
         "<p>The face-colorization GAN (Li Ju 2018, ganvas default recipe with generator widths {} and learning rate {:g}) trained for {} steps of batch {} "
         "({:.0f} s, {:.1f} images/s) on {} synthetic images, shown on held-out images it never saw. "
         "Shapes and textures carry their color class; brightness does not.</p>",
@@ -94,7 +169,7 @@ fs::path run_demo(const DemoOptions& f, const Placement& placement) {
     body += "<h2>Training samples (validation images: gray, output, truth)</h2>"
             "<img src=\"run/samples/latest.png\" style=\"image-rendering:pixelated;width:384px\">";
     const fs::path page = out / "index.html";
-    write_html_page(page, "ganvas demo: colorization", body);
+    write_html_page(page, "ganvas demo", body);
     return fs::absolute(page);
 }
 

@@ -1,5 +1,6 @@
-// The showcase job behind `make demo`: synthetic data -> a short colorizer run -> colorized
-// held-out images -> evaluation against the baselines -> one HTML page.
+// The showcase job behind `make demo`, one HTML page: every shipped model (models/) on inputs the
+// demo draws itself, then the engine at work: synthetic data -> a short colorizer run -> colorized
+// held-out images -> evaluation against the baselines.
 #pragma once
 #include "ganvas/nn/placement.h"
 

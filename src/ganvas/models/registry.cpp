@@ -152,6 +152,11 @@ std::unique_ptr<GanModel> load_model(const LoadedCheckpoint& checkpoint, const P
     } catch (const c10::Error& e) {
         throw Error("checkpoint " + checkpoint.path.string() + " does not fit a " + checkpoint.header.model +
                     " model: " + e.what_without_backtrace());
+    } catch (const UsageError&) {
+        throw;
+    } catch (const Error& e) {
+        throw Error("checkpoint " + checkpoint.path.string() + " does not fit a " + checkpoint.header.model +
+                    " model: " + e.what());
     }
     model->place(placement);
     return model;

@@ -6,6 +6,7 @@
 #include "ganvas/core/options.h"
 #include "ganvas/core/sha256.h"
 #include "ganvas/edges/edge_files.h"
+#include "ganvas/infer/export.h"
 #include "ganvas/models/registry.h"
 #include "ganvas/serve/png_text.h"
 
@@ -248,7 +249,7 @@ std::string Server::url() const {
     return "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port_) + "/";
 }
 
-void Server::add_model(const std::string& name, const std::filesystem::path& checkpoint) {
+void Server::add_model(const std::string& name, const std::filesystem::path& checkpoint, const nlohmann::json& about) {
     if (!valid_name(name)) {
         throw UsageError("model name '" + name + "': use letters, digits, '-', '_' and '.' (at most 64)");
     }
@@ -274,7 +275,13 @@ void Server::add_model(const std::string& name, const std::filesystem::path& che
     info["classes"] = m.class_names();
     info["input_size"] = m.input_size();
     info["load_seconds"] = model->load_seconds;
-    if (loaded.header.state.is_object() && loaded.header.state.contains("step")) info["trained_steps"] = loaded.header.state["step"];
+    const nlohmann::json& state = loaded.header.state;
+    if (state.is_object() && state.contains("step")) info["trained_steps"] = state["step"];
+    if (state.is_object() && state.contains(kExportedKey) && state[kExportedKey].is_object()) {
+        info["trained_steps"] = state[kExportedKey].value("step", nlohmann::json());
+        info["storage"] = state[kExportedKey].value("storage", nlohmann::json());
+    }
+    if (about.is_object()) info["about"] = about;
     info["run_url"] = "/api/models/" + name + "/run";
     model->info = std::move(info);
     spdlog::info("serve: model {} ({}) from {} in {:.2f} s", name, d.name, loaded.path.string(), model->load_seconds);

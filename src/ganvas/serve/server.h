@@ -73,7 +73,10 @@ public:
 
     // Loads a checkpoint under `name` (letters, digits, '-', '_', '.'); Error naming the file when
     // it cannot be loaded, UsageError when the name is taken or malformed. Callable while serving.
-    void add_model(const std::string& name, const std::filesystem::path& checkpoint);
+    // `about` (optional): what the model is for, shown by /api/models and the studio (title, summary,
+    // example); models/models.json holds it for the shipped models.
+    void add_model(const std::string& name, const std::filesystem::path& checkpoint,
+                   const nlohmann::json& about = nlohmann::json());
     // An edge detector for POST /api/edges under its own name (classic and xdog are always there).
     void add_edge_detector(std::unique_ptr<EdgeDetector> detector);
     // /healthz answers 200 from now on (503 before: models are still loading).

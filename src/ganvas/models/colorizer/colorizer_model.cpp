@@ -39,7 +39,7 @@ ColorizerModel::ColorizerModel(ColorizerOptions options) : options_(std::move(op
     opt_g_ = std::make_unique<Optimizer>(generator_->parameters(), adam, AdamKind::Stock);
     opt_d_ = std::make_unique<Optimizer>(discriminator_->parameters(), adam, AdamKind::Stock);
     parts_.add_network("G", *generator_);
-    parts_.add_network("D", *discriminator_);
+    parts_.add_network("D", *discriminator_, /*trained=*/true, NetworkUse::TrainingOnly);
     parts_.add_optimizer("opt_G", *opt_g_);
     parts_.add_optimizer("opt_D", *opt_d_);
     parts_.set_training(false);

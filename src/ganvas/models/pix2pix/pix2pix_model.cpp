@@ -60,7 +60,7 @@ Pix2PixModel::Pix2PixModel(Pix2PixOptions options) : options_(std::move(options)
     opt_g_ = std::make_unique<Optimizer>(netG_.ptr()->parameters(), adam, kind);
     opt_d_ = std::make_unique<Optimizer>(netD_.ptr()->parameters(), adam, kind);
     parts_.add_network("G", *netG_.ptr());
-    parts_.add_network("D", *netD_.ptr());
+    parts_.add_network("D", *netD_.ptr(), /*trained=*/true, NetworkUse::TrainingOnly);
     // Stock Adam's state is a sub-archive under its own keys (checkpoints of either kind stay readable).
     parts_.add_optimizer(kind == AdamKind::Fused ? "opt_G" : "stock_opt_G", *opt_g_);
     parts_.add_optimizer(kind == AdamKind::Fused ? "opt_D" : "stock_opt_D", *opt_d_);

@@ -29,7 +29,7 @@ void SketchyGanModel::build() {
                                          AdamKind::Fused);
     parts_.clear();
     parts_.add_network("G", *netG_);
-    parts_.add_network("D", *netD_);
+    parts_.add_network("D", *netD_, /*trained=*/true, NetworkUse::TrainingOnly);
     parts_.add_optimizer("opt_G", *opt_g_);
     parts_.add_optimizer("opt_D", *opt_d_);
     if (vgg_) parts_.add_network("vgg", *vgg_, /*trained=*/false);

@@ -46,7 +46,7 @@ Style2PaintsModel::Style2PaintsModel(Style2PaintsOptions options) : options_(std
     opt_d_ = std::make_unique<Optimizer>(netD_->parameters(), adam, AdamKind::Fused);
     parts_.add_network("G", *netG_);
     parts_.add_network("hint", *hint_);
-    parts_.add_network("D", *netD_);
+    parts_.add_network("D", *netD_, /*trained=*/true, NetworkUse::TrainingOnly);
     parts_.add_optimizer("opt_G", *opt_g_);
     parts_.add_optimizer("opt_D", *opt_d_);
     if (!options_.fc1_encoder()) {
