@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The studio in a real browser: `ganvas serve` on a free loopback port with a tiny pix2pix, then
 # tests/studio_browser.py drives Debian's headless Chromium through it (draw, run, seeds, errors,
-# a photo traced into a sketch). Screenshots go to ARTIFACTS. Usage: cli_studio.sh ganvas ARTIFACTS
+# a photo traced into a sketch); then `ganvas serve` with no model flags, the shipped models/, each
+# used in the browser. Screenshots go to ARTIFACTS. Usage: cli_studio.sh ganvas ARTIFACTS
 set -uo pipefail
 ganvas=$1
 artifacts=$2
@@ -30,4 +31,24 @@ cat "$work/browser.log"
 kill -TERM $pid
 wait $pid
 check "the server stops cleanly" 0 $?
+
+# What a newcomer gets: `ganvas serve` with no model flags serves the repository's models/; each in
+# the browser with its own kind of input.
+shipped=$(cd "$(dirname "$0")/../models" && pwd)
+"$ganvas" serve --port 0 --threads 1 > "$work/serve2.log" 2>&1 &
+pid=$!
+url=""
+for _ in $(seq 1 600); do
+    url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve2.log" | head -1)
+    [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && break
+    sleep 0.1
+done
+grep -q "the shipped models in $shipped" "$work/serve2.log" ||
+    { echo "FAIL: serve without model flags did not load $shipped"; cat "$work/serve2.log"; failures=$((failures + 1)); }
+/usr/bin/python3 "$(dirname "$0")/studio_browser.py" "$url" "$photo" "$artifacts" --shipped > "$work/browser2.log" 2>&1
+check "the shipped models in headless Chromium" 0 $? "$work/browser2.log"
+cat "$work/browser2.log"
+kill -TERM $pid
+wait $pid
+check "the shipped models' server stops cleanly" 0 $?
 finish cli_studio
