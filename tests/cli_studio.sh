@@ -14,14 +14,21 @@ check "train a tiny pix2pix" 0 $? "$work/train.log"
 "$ganvas" data synth --out "$work/photos" --count 1 --size 96 > "$work/synth2.log" 2>&1
 photo=$(find "$work/photos" -name '*.png' | head -1)
 
-"$ganvas" serve --port 0 --threads 1 --model shoes="$work/run" > "$work/serve.log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 1 300); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve.log" | head -1)
-    [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && break
-    sleep 0.1
-done
+# Starts `ganvas serve ARGS...` logging to LOG; sets $pid, and $url once /healthz answers (60 s at most).
+start_server() {
+    local log=$1
+    shift
+    "$ganvas" serve --port 0 --threads 1 "$@" > "$log" 2>&1 &
+    pid=$!
+    url=""
+    for _ in $(seq 1 600); do
+        url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" | head -1)
+        [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && break
+        sleep 0.1
+    done
+}
+
+start_server "$work/serve.log" --model shoes="$work/run"
 status=$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")
 check "GET / serves the studio" 200 "$status"
 grep -q '<canvas id="canvas"' "$work/page.html" || { echo "FAIL: the page lacks its canvas"; failures=$((failures + 1)); }
@@ -35,14 +42,7 @@ check "the server stops cleanly" 0 $?
 # What a newcomer gets: `ganvas serve` with no model flags serves the repository's models/; each in
 # the browser with its own kind of input.
 shipped=$(cd "$(dirname "$0")/../models" && pwd)
-"$ganvas" serve --port 0 --threads 1 > "$work/serve2.log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 1 600); do
-    url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve2.log" | head -1)
-    [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && break
-    sleep 0.1
-done
+start_server "$work/serve2.log"
 grep -q "the shipped models in $shipped" "$work/serve2.log" ||
     { echo "FAIL: serve without model flags did not load $shipped"; cat "$work/serve2.log"; failures=$((failures + 1)); }
 /usr/bin/python3 "$(dirname "$0")/studio_browser.py" "$url" "$photo" "$artifacts" --shipped > "$work/browser2.log" 2>&1
