@@ -27,6 +27,22 @@ interrupt_training() {
     kill "-$signal" $pid
     wait $pid
 }
+# `start_server LOG ARGS...`: `ganvas serve --port 0 --threads 1 ARGS...` in the background (needs
+# $ganvas); sets $pid, and $url once /healthz answers; a failure (counted) when it does not come up.
+start_server() {
+    local log=$1
+    shift
+    "$ganvas" serve --port 0 --threads 1 "$@" > "$log" 2>&1 &
+    pid=$!
+    url=""
+    for _ in $(seq 1 600); do
+        url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" | head -1)
+        [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && return 0
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "FAIL: server did not come up"; cat "$log"; failures=$((failures + 1)); return 1
+}
 finish() {
     if [[ $failures -gt 0 ]]; then echo "$1: $failures check(s) failed"; exit 1; fi
     echo "$1: all checks passed"

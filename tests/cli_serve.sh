@@ -14,21 +14,6 @@ check "train a tiny pix2pix to serve" 0 $? "$work/train.log"
 "$ganvas" data synth --out "$work/photos" --count 1 --size 40 > "$work/synth2.log" 2>&1
 img=$(find "$work/photos" -name '*.png' | head -1)
 
-# Starts `ganvas serve ARGS...` in the background; sets $pid and $url once /healthz answers.
-start_server() {
-    local log=$1
-    shift
-    "$ganvas" serve --port 0 --threads 1 "$@" > "$log" 2>&1 &
-    pid=$!
-    url=""
-    for _ in $(seq 1 300); do
-        url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" | head -1)
-        [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && return 0
-        kill -0 $pid 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "FAIL: server did not come up"; cat "$log"; failures=$((failures + 1)); return 1
-}
 # `status WHAT EXPECTED CURL_ARGS...`: the HTTP status of a request (body in $work/body).
 status() {
     local what=$1 want=$2

@@ -14,20 +14,6 @@ check "train a tiny pix2pix" 0 $? "$work/train.log"
 "$ganvas" data synth --out "$work/photos" --count 1 --size 96 > "$work/synth2.log" 2>&1
 photo=$(find "$work/photos" -name '*.png' | head -1)
 
-# Starts `ganvas serve ARGS...` logging to LOG; sets $pid, and $url once /healthz answers (60 s at most).
-start_server() {
-    local log=$1
-    shift
-    "$ganvas" serve --port 0 --threads 1 "$@" > "$log" 2>&1 &
-    pid=$!
-    url=""
-    for _ in $(seq 1 600); do
-        url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$log" | head -1)
-        [[ -n "$url" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "${url}healthz") == 200 ]] && break
-        sleep 0.1
-    done
-}
-
 start_server "$work/serve.log" --model shoes="$work/run"
 status=$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")
 check "GET / serves the studio" 200 "$status"
