@@ -40,6 +40,11 @@ check "colorize one file at training size" 0 $? "$work/c2.log"
 "$ganvas" eval --checkpoint "$work/run" --data "$work/data" --json "$work/eval.json" --threads 1 > "$work/eval.log" 2>&1
 check "eval" 0 $? "$work/eval.log" "mean chroma"
 grep -q '"mean_chroma"' "$work/eval.json" && grep -q '"psnr"' "$work/eval.json" || { echo "FAIL: eval JSON"; failures=$((failures + 1)); }
+# Realism scores on VGG features (a randomly initialised VGG fixture: the path, not the numbers).
+vgg="$(dirname "$0")/fixtures/vgg/vgg_random.pth"
+"$ganvas" eval --checkpoint "$work/run" --data "$work/data" --json "$work/eval2.json" --realism-vgg "$vgg" --threads 1 > "$work/eval2.log" 2>&1
+check "eval with realism scores" 0 $? "$work/eval2.log" "KID (VGG)"
+grep -q '"kid_vgg"' "$work/eval2.json" && grep -q '"blotched"' "$work/eval2.json" || { echo "FAIL: eval JSON realism"; failures=$((failures + 1)); }
 
 # Bad input: usage errors exit 2, failures exit 1, and the message names the culprit.
 "$ganvas" train --data "$work/data" > "$work/e1.log" 2>&1;                        check "missing --out" 2 $? "$work/e1.log" "--out"
@@ -50,6 +55,8 @@ mkdir -p "$work/empty"
 "$ganvas" train --data "$work/empty" --out "$work/z" "${tiny[@]}" > "$work/e5.log" 2>&1;  check "empty data folder" 1 $? "$work/e5.log" "no images"
 head -c 1000 "$work/run/checkpoint.pt" > "$work/cut.pt"
 "$ganvas" eval --checkpoint "$work/cut.pt" --data "$work/data" > "$work/e6.log" 2>&1;   check "truncated checkpoint" 1 $? "$work/e6.log" "cut.pt"
+"$ganvas" eval --checkpoint "$work/run" --data "$work/data" --realism-vgg "$work/no-vgg.pth" > "$work/e6b.log" 2>&1
+check "missing realism weights named" 1 $? "$work/e6b.log" "no-vgg.pth"
 "$ganvas" colorize --checkpoint "$work/run" "$work/in/a.png" --out /proc/ganvas-unwritable > "$work/e7.log" 2>&1
 check "unwritable output folder" 1 $? "$work/e7.log" "ganvas-unwritable"
 "$ganvas" bogus > "$work/e8.log" 2>&1;                                              check "unknown subcommand" 2 $? "$work/e8.log"

@@ -6,9 +6,11 @@
 #include "ganvas/losses/gan_loss.h"
 #include "ganvas/models/colorizer/colorizer_model.h"
 #include "ganvas/core/image.h"
+#include "ganvas/eval/metrics.h"
 #include "ganvas/infer/predictor.h"
 #include "ganvas/io/file_jobs.h"
 #include "ganvas/nn/optimizer.h"
+#include "ganvas/nn/placement.h"
 #include "ganvas/models/registry.h"
 
 #include <cmath>
@@ -50,6 +52,146 @@ TEST_F(SeededTest, GeneratorKeepsAnySizeAndRange) {
             EXPECT_LE(out.max().item<double>(), 1.0);
         }
     }
+}
+
+TEST_F(SeededTest, EveryTrunkAndHeadKeepsSizeRangeAndLightness) {
+    for (auto trunk : {ColorTrunk::Blocks, ColorTrunk::Unet, ColorTrunk::Encoder}) {
+        for (auto head : {ChromaHead::Rgb, ChromaHead::Ab, ChromaHead::Bins}) {
+            ColorizerGenerator g(std::vector<int64_t>{4, 4, 8, 8}, ColorOutput::Chroma, trunk, head);
+            init_dcgan_weights(*g);  // as ColorizerModel does: small colors at the start
+            for (auto [h, w] : {std::pair{16, 16}, {13, 21}, {32, 20}}) {
+                const auto gray = rgb_to_gray3(torch::rand({2, 3, h, w}));
+                const auto out = g->run(gray);
+                ASSERT_EQ(out.rgb.sizes(), (std::vector<int64_t>{2, 3, h, w}));
+                EXPECT_GE(out.rgb.min().item<double>(), 0.0);
+                EXPECT_LE(out.rgb.max().item<double>(), 1.0);
+                EXPECT_EQ(out.logits.defined(), head == ChromaHead::Bins);
+                if (head == ChromaHead::Bins) EXPECT_EQ(out.logits.size(1), AbBins::kCount);
+                // Only out-of-gamut clamping may move the lightness.
+                const auto dl = (rgb_to_lab(out.rgb) - rgb_to_lab(gray)).narrow(1, 0, 1).abs();
+                EXPECT_LT(dl.mean().item<double>(), 2.0);
+            }
+        }
+    }
+    EXPECT_THROW(ColorizerGenerator(std::vector<int64_t>{4, 4, 8, 8}, ColorOutput::Rgb, ColorTrunk::Unet, ChromaHead::Ab),
+                 c10::Error);
+}
+
+TEST_F(SeededTest, UnetAndEncoderSeeTheWholeImage) {
+    // A change in one corner reaches the opposite corner's output only through global context.
+    for (auto trunk : {ColorTrunk::Blocks, ColorTrunk::Unet, ColorTrunk::Encoder}) {
+        // The bins head's logits: unlike colors, they are not clamped to the RGB gamut.
+        ColorizerGenerator g(std::vector<int64_t>{4, 4, 8, 8}, ColorOutput::Chroma, trunk, ChromaHead::Bins);
+        g->eval();
+        auto gray = rgb_to_gray3(torch::rand({1, 3, 64, 64}));
+        auto changed = gray.clone();
+        changed.narrow(2, 0, 8).narrow(3, 0, 8).fill_(1.0);
+        torch::NoGradGuard no_grad;
+        const auto diff = (g->run(gray).logits - g->run(changed).logits).abs().narrow(2, 28, 4).narrow(3, 28, 4).max();  // half size
+        if (trunk == ColorTrunk::Blocks) {
+            EXPECT_EQ(diff.item<double>(), 0.0);  // an 11x11 window
+        } else {
+            EXPECT_GT(diff.item<double>(), 0.0) << static_cast<int>(trunk);
+        }
+    }
+}
+
+TEST(AbBins, SoftEncodingAndAnnealedMean) {
+    const auto c = AbBins::centres();
+    ASSERT_EQ(c.sizes(), (std::vector<int64_t>{AbBins::kCount, 2}));
+    EXPECT_DOUBLE_EQ(c[0][0].item<double>(), -105.0);
+    EXPECT_DOUBLE_EQ(c[AbBins::kCount - 1][1].item<double>(), 105.0);
+    EXPECT_DOUBLE_EQ(c[1][1].item<double>() - c[0][1].item<double>(), 10.0);  // b varies fastest
+    auto ab = torch::tensor({15.0f, -25.0f, -200.0f, 3.0f, 41.0f, 0.0f}).view({1, 2, 1, 3});  // (a, b) pairs
+    const auto z = AbBins::soft_encode(ab);
+    EXPECT_NEAR(z.sum(1).min().item<double>(), 1.0, 1e-6);
+    EXPECT_NEAR(z.sum(1).max().item<double>(), 1.0, 1e-6);
+    // (15, 3): the nearest centre, (15, 5), gets the most weight.
+    const int64_t centre = 12 * AbBins::kPerAxis + 11;  // a 15 -> centre 15 (index 12), b 3 -> centre 5 (index 11)
+    EXPECT_EQ(z.argmax(1)[0][0][0].item<int64_t>(), centre);
+    // The expectation of the soft encoding gives the value back inside the grid (symmetric weights).
+    const auto back = torch::einsum("nqhw,qc->nchw", {z, c});
+    EXPECT_NEAR(back[0][0][0][1].item<double>(), -25.0, 1.0);
+    EXPECT_NEAR(back[0][1][0][1].item<double>(), 41.0, 1.0);
+    EXPECT_NEAR(back[0][0][0][2].item<double>(), -105.0, 1.5);  // clamped to the grid
+    // A peaked distribution decodes to its peak at any temperature; a flat one to the grid's centre.
+    auto logits = torch::full({1, AbBins::kCount, 1, 1}, -50.0);
+    logits[0][100][0][0] = 50.0;
+    const auto peak = AbBins::annealed_mean(logits, 0.38);
+    EXPECT_NEAR(peak[0][0][0][0].item<double>(), c[100][0].item<double>(), 1e-4);
+    EXPECT_NEAR(peak[0][1][0][0].item<double>(), c[100][1].item<double>(), 1e-4);
+    EXPECT_NEAR(AbBins::annealed_mean(torch::zeros({1, AbBins::kCount, 1, 1}), 0.38).abs().max().item<double>(), 0.0, 1e-4);
+}
+
+TEST(AbBins, RebalancingWeightsAndLoss) {
+    auto prior = torch::zeros({AbBins::kCount});
+    prior[3] = 9.0;
+    prior[7] = 1.0;
+    const auto w = rebalancing_weights(prior, 0.5);
+    const auto p = prior / prior.sum();
+    EXPECT_NEAR((p * w).sum().item<double>(), 1.0, 1e-5);
+    EXPECT_LT(w[3].item<double>(), w[7].item<double>());  // the rare bin weighs more
+    EXPECT_GT(w[0].item<double>(), w[7].item<double>());  // never seen: the most
+    EXPECT_NEAR((rebalancing_weights(prior, 1.0) - 1.0).abs().max().item<double>(), 0.0, 1e-5);
+    // Cross-entropy of the target's own soft encoding is its entropy; doubling the weights doubles it.
+    const auto target = torch::rand({2, 3, 4, 4});
+    const auto z = AbBins::soft_encode(rgb_to_lab(target).narrow(1, 1, 2));
+    const auto logits = torch::log(z.clamp_min(1e-12));
+    const auto ones = torch::ones({AbBins::kCount});
+    const double entropy = (-(z * torch::log(z.clamp_min(1e-12))).sum(1)).mean().item<double>();
+    EXPECT_NEAR(rebalanced_bin_loss(logits, target, ones).item<double>(), entropy, 1e-3);
+    EXPECT_NEAR(rebalanced_bin_loss(logits, target, 2 * ones).item<double>(), 2 * entropy, 2e-3);
+    EXPECT_GT(rebalanced_bin_loss(torch::zeros_like(logits), target, ones).item<double>(), entropy + 1.0);
+}
+
+TEST(BlueBlotches, ShareOfCentralPixelsBluerThanTheTruth) {
+    cv::Mat truth(64, 64, CV_8UC3, cv::Scalar(200, 150, 120));  // a skin tone
+    EXPECT_EQ(blue_shift_share_u8(truth, truth), 0.0);
+    cv::Mat blue = truth.clone();
+    blue(cv::Rect(20, 20, 24, 24)).setTo(cv::Scalar(150, 150, 170));  // bluish gray over the centre
+    EXPECT_DOUBLE_EQ(blue_shift_share_u8(blue, truth), 1.0);
+    cv::Mat half = truth.clone();
+    half(cv::Rect(20, 20, 12, 24)).setTo(cv::Scalar(150, 150, 170));
+    EXPECT_NEAR(blue_shift_share_u8(half, truth), 0.5, 1e-9);
+    cv::Mat border = truth.clone();
+    border(cv::Rect(0, 0, 64, 20)).setTo(cv::Scalar(150, 150, 170));  // outside the centre
+    EXPECT_EQ(blue_shift_share_u8(border, truth), 0.0);
+    cv::Mat yellow = truth.clone();
+    yellow(cv::Rect(20, 20, 24, 24)).setTo(cv::Scalar(220, 170, 60));  // more yellow, not bluer
+    EXPECT_EQ(blue_shift_share_u8(yellow, truth), 0.0);
+}
+
+TEST_F(SeededTest, BinsHeadTrainsAndRoundTrips) {
+    TempDir dir;
+    auto options = test::tiny_colorizer_options();
+    options.trunk = ColorTrunk::Unet;
+    options.head = ChromaHead::Bins;
+    options.rec_weight = 10.0;
+    auto model = std::make_unique<ColorizerModel>(options);
+    const auto g0 = snapshot(*model->generator());
+    const auto losses = model->train_step(random_batch(4, 16));
+    ASSERT_EQ(losses.back().first, "G_bins");
+    EXPECT_GT(losses.back().second, 0.0);
+    EXPECT_TRUE(all_changed(*model->generator(), g0));
+    const auto path = dir / "bins.pt";
+    save_checkpoint(path, {model->name(), model->options_json(), {}},
+                    [&](torch::serialize::OutputArchive& ar) { model->save(ar); });
+    auto restored = load_model(load_checkpoint(path, "colorizer"), Placement{});
+    auto gray = rgb_to_gray3(torch::rand({2, 3, 16, 16}));
+    EXPECT_TRUE(model->colorize(gray).equal(static_cast<ColorizerModel&>(*restored).colorize(gray)));
+}
+
+TEST_F(SeededTest, WithoutTheAdversarialTermDiscriminatorIsLeftAlone) {
+    auto options = test::tiny_colorizer_options();
+    options.trunk = ColorTrunk::Encoder;
+    options.head = ChromaHead::Ab;
+    options.adv_weight = 0.0;
+    ColorizerModel model(options);
+    const auto d0 = snapshot(*model.discriminator()), g0 = snapshot(*model.generator());
+    model.train_step(random_batch(4, 16));
+    const auto d1 = model.discriminator()->parameters();
+    for (size_t i = 0; i < d1.size(); ++i) EXPECT_TRUE(d1[i].detach().equal(d0[i]));
+    EXPECT_TRUE(all_changed(*model.generator(), g0));
 }
 
 TEST_F(SeededTest, ChromaModeKeepsTheInputLightness) {
@@ -112,6 +254,20 @@ TEST(ColorizerOptions, PresetsJsonAndValidation) {
     EXPECT_THROW(ColorizerOptions::from_json({{"image_size", 48}}), UsageError);
     EXPECT_THROW(ColorizerOptions::from_json({{"widths", {1, 2}}}), UsageError);
     EXPECT_THROW(ColorizerOptions::from_json({{"output", "yuv"}}), UsageError);
+    EXPECT_THROW(ColorizerOptions::from_json({{"trunk", "resnet"}}), UsageError);
+    EXPECT_THROW(ColorizerOptions::from_json({{"head", "bins"}, {"output", "rgb"}}), UsageError);
+    EXPECT_THROW(ColorizerOptions::from_json({{"rebalance", 1.5}}), UsageError);
+    // Options saved before trunk and head existed are the five-block RGB generator's.
+    auto old = ColorizerOptions::from_preset("default").to_json();
+    old.erase("trunk");
+    old.erase("head");
+    old.erase("bin_weight");
+    old.erase("bin_temperature");
+    old.erase("rebalance");
+    const auto loaded = ColorizerOptions::from_json(old);
+    EXPECT_EQ(loaded.trunk, ColorTrunk::Blocks);
+    EXPECT_EQ(loaded.head, ChromaHead::Rgb);
+    EXPECT_EQ(ColorizerOptions::from_json({{"trunk", "unet"}, {"head", "ab"}}).trunk, ColorTrunk::Unet);
 }
 
 TEST_F(SeededTest, OneStepChangesBothNetworks) {

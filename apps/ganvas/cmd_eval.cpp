@@ -56,6 +56,9 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--diversity", flags->options.diversity,
                     "paired models: translate each input K times and report the mean pairwise L1 (K >= 2)")
         ->check(CLI::Range(0, 64));
+    cmd->add_option("--realism-vgg", flags->options.realism_vgg,
+                    "also KID and FID against the true images on VGG-19 features from this vgg19_to_relu3_1.pth "
+                    "(comparable between ganvas runs only: not the standard Inception numbers)");
     cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags] { run(*flags); });

@@ -5,6 +5,7 @@
 #include "ganvas/core/image.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/eval/metrics.h"
+#include "ganvas/eval/realism.h"
 #include "ganvas/models/registry.h"
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace ganvas {
 namespace fs = std::filesystem;
@@ -20,20 +22,27 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Accumulator {
-    double psnr = 0, ssim = 0, colorfulness = 0;
+    double psnr = 0, ssim = 0, colorfulness = 0, blotched = 0, blue = 0;
     void add(const cv::Mat& output, const cv::Mat& truth) {
         psnr += std::min(100.0, psnr_u8(output, truth));
         ssim += ssim_u8(output, truth);
         colorfulness += colorfulness_u8(output);
+        const double share = blue_shift_share_u8(output, truth);
+        blue += share;
+        blotched += share > kBlotchedShare ? 1.0 : 0.0;
     }
     MetricMeans mean(int64_t n) const {
         const double d = static_cast<double>(std::max<int64_t>(n, 1));
-        return {psnr / d, ssim / d, colorfulness / d};
+        return {psnr / d, ssim / d, colorfulness / d, blotched / d, blue / d};
     }
 };
 
 nlohmann::json means_json(const MetricMeans& m) {
-    return {{"psnr", m.psnr}, {"ssim", m.ssim}, {"colorfulness", m.colorfulness}};
+    nlohmann::json j = {{"psnr", m.psnr}, {"ssim", m.ssim}, {"colorfulness", m.colorfulness},
+                        {"blotched", m.blotched}, {"blue_pixels", m.blue_pixels}};
+    if (!std::isnan(m.kid)) j["kid_vgg"] = m.kid;
+    if (!std::isnan(m.fid)) j["fid_vgg"] = m.fid;
+    return j;
 }
 
 }  // namespace
@@ -66,9 +75,12 @@ nlohmann::json ColorizerEvaluation::to_json() const {
 std::string ColorizerEvaluation::table() const {
     std::string t = fmt::format("{} images at {}x{}{}\n", images, image_size, image_size,
                                 failed ? fmt::format(" ({} unreadable, skipped)", failed) : "");
-    t += fmt::format("{:<14}{:>10}{:>10}{:>14}\n", "", "PSNR dB", "SSIM", "colorfulness");
-    const auto row = [](const char* name, const MetricMeans& m) {
-        return fmt::format("{:<14}{:>10.2f}{:>10.4f}{:>14.1f}\n", name, m.psnr, m.ssim, m.colorfulness);
+    const bool realism = !std::isnan(model.kid);
+    t += fmt::format("{:<14}{:>10}{:>10}{:>14}{:>11}{}\n", "", "PSNR dB", "SSIM", "colorfulness", "blotched",
+                     realism ? fmt::format("{:>12}{:>12}", "KID (VGG)", "FID (VGG)") : "");
+    const auto row = [realism](const char* name, const MetricMeans& m) {
+        return fmt::format("{:<14}{:>10.2f}{:>10.4f}{:>14.1f}{:>10.1f}%{}\n", name, m.psnr, m.ssim, m.colorfulness,
+                           100.0 * m.blotched, realism ? fmt::format("{:>12.4f}{:>12.2f}", m.kid, m.fid) : "");
     };
     t += row("model", model);
     t += row("gray", gray);
@@ -89,6 +101,10 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
     if (files.empty()) throw Error("no images to evaluate");
 
     Accumulator acc_model, acc_gray;
+    // VGG descriptors for the realism scores: truth, model, gray, then each baseline.
+    std::optional<Vgg19Relu31> vgg;
+    if (!options.realism_vgg.empty()) vgg = load_vgg19_relu31(options.realism_vgg);
+    std::vector<std::vector<torch::Tensor>> descriptors;
     std::vector<std::pair<std::string, Accumulator>> acc_baselines;
     double truth_colorfulness = 0.0;
     int64_t written = 0;
@@ -116,6 +132,13 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
         if (acc_baselines.empty()) {
             for (const auto& b : baselines) acc_baselines.emplace_back(b.name, Accumulator{});
         }
+        if (vgg) {
+            // On the 8-bit images the other metrics see.
+            std::vector<torch::Tensor> sets{truth, quantize_8bit(output), gray};
+            for (const auto& b : baselines) sets.push_back(quantize_8bit(b.images));
+            descriptors.resize(sets.size());
+            for (size_t k = 0; k < sets.size(); ++k) descriptors[k].push_back(vgg_descriptors(*vgg, sets[k].to(torch::kCPU)));
+        }
         for (int64_t k = 0; k < truth.size(0); ++k) {
             const cv::Mat t = tensor_to_image(truth[k]), o = tensor_to_image(output[k]);
             const cv::Mat g = tensor_to_image(gray[k]);
@@ -139,6 +162,17 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
     result.gray = acc_gray.mean(result.images);
     for (const auto& [name, acc] : acc_baselines) result.baselines.emplace_back(name, acc.mean(result.images));
     result.truth_colorfulness = truth_colorfulness / static_cast<double>(result.images);
+    if (vgg && result.images >= 2) {
+        const auto real = torch::cat(descriptors[0]);
+        const auto score = [&](size_t k, MetricMeans& m) {
+            const auto fake = torch::cat(descriptors[k]);
+            m.kid = kernel_inception_distance(fake, real);
+            m.fid = frechet_distance(fake, real);
+        };
+        score(1, result.model);
+        score(2, result.gray);
+        for (size_t b = 0; b < result.baselines.size(); ++b) score(3 + b, result.baselines[b].second);
+    }
     return result;
 }
 

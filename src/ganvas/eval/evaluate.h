@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@ struct MetricMeans {
     double psnr = 0.0;  // dB; an exact match counts as 100 dB in the mean
     double ssim = 0.0;
     double colorfulness = 0.0;
+    // Share of images with blue blotches (metrics.h: more than kBlotchedShare of the central
+    // pixels at least 12 b* units bluer than the truth), and the mean share of such pixels.
+    double blotched = 0.0;
+    double blue_pixels = 0.0;
+    // Against the true photos on VGG-19 features (realism.h; NaN unless EvalOptions::realism_vgg).
+    double kid = std::numeric_limits<double>::quiet_NaN();
+    double fid = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct ColorizerEvaluation {
@@ -42,6 +50,8 @@ struct EvalOptions {
     // When set, the first `examples` images are written there as <n>_{gray,output,truth}.png.
     std::filesystem::path examples_dir;
     int64_t examples = 0;
+    // When set, KID and FID on VGG-19 features (realism.h) from these weights (vgg19_to_relu3_1.pth).
+    std::filesystem::path realism_vgg;
 };
 
 // `model` must take the gray photo as its main input and know its size (input_size(), or

@@ -18,6 +18,7 @@ ModelEvaluation evaluate_model(GanModel& model, const std::vector<std::filesyste
             o.limit = options.limit;
             o.examples_dir = options.html_dir;
             o.examples = options.html_dir.empty() ? 0 : options.examples;
+            o.realism_vgg = options.realism_vgg;
             const auto result = evaluate_colorization(model, files, o);
             out.json = result.to_json();
             out.table = result.table();
@@ -30,6 +31,7 @@ ModelEvaluation evaluate_model(GanModel& model, const std::vector<std::filesyste
             o.html_dir = options.html_dir;
             o.seed = options.seed;
             o.diversity = options.diversity;
+            o.realism_vgg = options.realism_vgg;
             const auto result = evaluate_paired(model, files, o);
             out.json = result.to_json();
             out.table = result.table();

@@ -24,6 +24,8 @@ struct ModelEvalOptions {
     int64_t examples = 8;
     uint64_t seed = 0;                   // paired: the generator's dropout / noise
     int64_t diversity = 0;               // paired: samples per input for the diversity score
+    // KID and FID on VGG-19 features (realism.h) from these weights; empty: not computed.
+    std::filesystem::path realism_vgg;
 };
 
 struct ModelEvaluation {

@@ -80,6 +80,23 @@ double colorfulness_u8(const cv::Mat& rgb) {
     return sigma + 0.3 * mu;
 }
 
+double blue_shift_share_u8(const cv::Mat& output, const cv::Mat& truth, double delta) {
+    TORCH_CHECK(output.type() == CV_8UC3 && truth.type() == CV_8UC3, "blue_shift_share expects 8-bit RGB");
+    TORCH_CHECK(output.size() == truth.size(), "blue_shift_share: sizes differ");
+    const int side_w = std::max(1, output.cols * 3 / 8), side_h = std::max(1, output.rows * 3 / 8);
+    const cv::Rect centre((output.cols - side_w) / 2, (output.rows - side_h) / 2, side_w, side_h);
+    const auto b_star = [&](const cv::Mat& rgb) {
+        cv::Mat f, lab;
+        rgb(centre).convertTo(f, CV_32F, 1.0 / 255.0);
+        cv::cvtColor(f, lab, cv::COLOR_RGB2Lab);
+        std::vector<cv::Mat> ch;
+        cv::split(lab, ch);
+        return ch[2];
+    };
+    const cv::Mat diff = b_star(output) - b_star(truth);
+    return static_cast<double>(cv::countNonZero(diff <= -delta)) / static_cast<double>(centre.area());
+}
+
 double color_histogram_distance(const cv::Mat& a, const cv::Mat& b, int bins) {
     TORCH_CHECK(a.type() == CV_8UC3 && b.type() == CV_8UC3, "color_histogram_distance expects 8-bit RGB");
     TORCH_CHECK(bins >= 1 && bins <= 64, "color_histogram_distance: bins in [1, 64]");

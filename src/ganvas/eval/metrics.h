@@ -20,6 +20,13 @@ double ssim_u8(const cv::Mat& a, const cv::Mat& b);
 // on 8-bit values (population standard deviations). 0 for a gray image.
 double colorfulness_u8(const cv::Mat& rgb);
 
+// Blue blotches, the colorizer's typical artifact: the share of the pixels of the central
+// 3/8 x 3/8 of the image (the face, on centred face crops; 24 x 24 of 64 x 64) whose CIE b* is at
+// least `delta` units below the truth's (float sRGB -> Lab, D65). Same sizes; 0 for the truth.
+double blue_shift_share_u8(const cv::Mat& output, const cv::Mat& truth, double delta = 12.0);
+// An image counts as blotched when that share exceeds this fraction.
+constexpr double kBlotchedShare = 0.2;
+
 // Colour-distribution distance of two 8-bit RGB images (any sizes): the L1 distance between their
 // normalised joint histograms of `bins` x `bins` x `bins` RGB cells; 0 for the same colours in the
 // same proportions, 2 for disjoint colours. Blind to where the colours are.

@@ -5,9 +5,12 @@
 #include "ganvas/core/progress.h"
 #include "ganvas/eval/html_report.h"
 #include "ganvas/eval/metrics.h"
+#include "ganvas/eval/realism.h"
 #include "ganvas/models/registry.h"
 
 #include <fmt/format.h>
+
+#include <optional>
 #include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
@@ -51,6 +54,11 @@ nlohmann::json PairedEvaluation::to_json() const {
         j["class_accuracy"] = {{"real", class_accuracy_real}, {"output", class_accuracy_output}};
     }
     for (const auto& [name, means] : variants) j["variants"][name] = means_json(means);
+    if (realism.kid > -1.0) {
+        j["realism_vgg"] = {{"model", {{"kid", realism.kid}, {"fid", realism.fid}}},
+                            {"input_as_output", {{"kid", input_realism.kid}, {"fid", input_realism.fid}}},
+                            {"features", "VGG-19 global averages of relu1_1, relu2_1, relu3_1 (not Inception)"}};
+    }
     if (style.share_toward >= 0) {
         j["style_following"] = {{"pairs", style.pairs},
                                 {"share_toward_style", style.share_toward},
@@ -73,6 +81,10 @@ std::string PairedEvaluation::table() const {
     t += row("model", model);
     for (const auto& [name, means] : variants) t += row(name.c_str(), means);
     t += row("input as output", input);
+    if (realism.kid > -1.0) {
+        t += fmt::format("realism on VGG-19 features: KID {:.4f}, FID {:.2f} (input as output: KID {:.4f}, FID {:.2f})\n",
+                         realism.kid, realism.fid, input_realism.kid, input_realism.fid);
+    }
     if (diversity >= 0) t += fmt::format("diversity: mean pairwise L1 of {} samples per input {:.4f}\n", diversity_samples, diversity);
     if (class_accuracy_real >= 0) {
         t += fmt::format("classifier top-1: real photos {:.1f}%, outputs {:.1f}%\n", 100 * class_accuracy_real,
@@ -121,6 +133,9 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     };
     std::vector<Kept> kept;
     constexpr size_t kMaxKept = 500;
+    std::optional<Vgg19Relu31> vgg;
+    if (!options.realism_vgg.empty()) vgg = load_vgg19_relu31(options.realism_vgg);
+    std::vector<torch::Tensor> out_features, target_features, input_features;
     if (!options.html_dir.empty()) fs::create_directories(options.html_dir / "images");
     Progress progress("eval", n);
     for (int64_t i = 0; i < n; ++i) {
@@ -185,6 +200,11 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         }
         model_sums.add(output, target);
         input_sums.add(input, target);
+        if (vgg) {
+            out_features.push_back(vgg_descriptors(*vgg, image_to_tensor(output).unsqueeze(0)));
+            target_features.push_back(vgg_descriptors(*vgg, image_to_tensor(target).unsqueeze(0)));
+            input_features.push_back(vgg_descriptors(*vgg, image_to_tensor(input).unsqueeze(0)));
+        }
         result.image_size = target.rows;
         ++result.images;
         if (!options.html_dir.empty() && static_cast<int64_t>(rows.size()) < options.html_rows) {
@@ -202,6 +222,11 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     if (result.images == 0) throw Error("no pair could be read for evaluation");
     result.model = model_sums.mean(result.images);
     result.input = input_sums.mean(result.images);
+    if (vgg && result.images >= 2) {
+        const auto real = torch::cat(target_features), fake = torch::cat(out_features), in = torch::cat(input_features);
+        result.realism = {kernel_inception_distance(fake, real), frechet_distance(fake, real)};
+        result.input_realism = {kernel_inception_distance(in, real), frechet_distance(in, real)};
+    }
     if (options.diversity >= 2) {
         result.diversity_samples = options.diversity;
         result.diversity = diversity_sum / static_cast<double>(result.images);

@@ -19,6 +19,11 @@ struct PairedMeans {
     double ssim = 0.0;  // skimage defaults, mean over R, G, B
 };
 
+// Realism of the outputs against the targets on VGG-19 features (realism.h; not Inception's).
+struct RealismScores {
+    double kid = -1.0, fid = -1.0;  // -1: not measured
+};
+
 struct PairedEvaluation {
     int64_t images = 0;
     int64_t failed = 0;
@@ -31,6 +36,7 @@ struct PairedEvaluation {
     // Models with a classifier and more than one class: top-1 accuracy on the real targets and on
     // the outputs (-1: not measured).
     double class_accuracy_real = -1.0, class_accuracy_output = -1.0;
+    RealismScores realism, input_realism;  // the outputs', and the inputs' as a floor
     // The descriptor's eval variants (the model with some parameters set), by name.
     std::vector<std::pair<std::string, PairedMeans>> variants;
     // Models with a style input (an each_file input beside the main one): sketch s_i with its own
@@ -56,6 +62,7 @@ struct PairedEvalOptions {
     uint64_t seed = 0;                 // dropout / noise of the generator
     int64_t size = 0;                  // > 0: output and target area-resized to size x size first
     int64_t diversity = 0;             // >= 2: also translate every input this many times
+    std::filesystem::path realism_vgg; // when set: KID and FID on VGG-19 features from these weights
 };
 
 // `files` are the pairs as the model's dataset reads them (evaluation mode: no augmentation).

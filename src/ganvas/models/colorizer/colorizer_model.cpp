@@ -29,9 +29,31 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> colorizer_g_loss(
     return {adv, rec, options.rec_weight * rec + options.adv_weight * adv};
 }
 
+torch::Tensor rebalanced_bin_loss(const torch::Tensor& logits, const torch::Tensor& target_rgb,
+                                  const torch::Tensor& bin_weights) {
+    namespace F = torch::nn::functional;
+    // The target's a, b area-averaged to the logits' resolution (the head predicts at half size).
+    auto ab = rgb_to_lab(target_rgb).narrow(1, 1, 2);
+    if (ab.size(2) != logits.size(2) || ab.size(3) != logits.size(3)) {
+        ab = F::adaptive_avg_pool2d(ab, F::AdaptiveAvgPool2dFuncOptions({logits.size(2), logits.size(3)}));
+    }
+    const auto z = AbBins::soft_encode(ab);
+    const auto ce = -(z * torch::log_softmax(logits, 1)).sum(1);  // [N, H, W]
+    const auto w = bin_weights.to(logits.device()).index_select(0, z.argmax(1).flatten()).view_as(ce);
+    return (w * ce).mean();
+}
+
+torch::Tensor rebalancing_weights(const torch::Tensor& prior, double lambda) {
+    const auto p = prior.to(torch::kFloat64) / prior.sum().to(torch::kFloat64).clamp_min(1e-12);
+    auto w = 1.0 / ((1.0 - lambda) * p + lambda / static_cast<double>(p.numel())).clamp_min(1e-12);
+    w = w / (p * w).sum();
+    return w.to(torch::kFloat32);
+}
+
 ColorizerModel::ColorizerModel(ColorizerOptions options) : options_(std::move(options)) {
     options_.validate();
-    generator_ = ColorizerGenerator(options_.widths, options_.output);
+    generator_ = ColorizerGenerator(options_.widths, options_.output, options_.trunk, options_.head,
+                                    options_.bin_temperature);
     discriminator_ = DcganDiscriminator(options_.image_size, options_.d_width);
     init_dcgan_weights(*generator_);
     init_dcgan_weights(*discriminator_);
@@ -44,6 +66,7 @@ ColorizerModel::ColorizerModel(ColorizerOptions options) : options_(std::move(op
     parts_.add_optimizer("opt_D", *opt_d_);
     parts_.set_training(false);
     mean_ab_ = torch::zeros({2, options_.image_size, options_.image_size});
+    bin_weights_ = torch::ones({AbBins::kCount});
     place(placement_);
 }
 
@@ -59,13 +82,17 @@ void ColorizerModel::prepare(const Dataset& train_set) {
     const size_t n = train_set.size();
     const size_t take = std::min<size_t>(n, 5000);
     auto sum = torch::zeros({2, options_.image_size, options_.image_size}, torch::kFloat64);
+    auto bins = torch::zeros({AbBins::kCount}, torch::kFloat64);
+    const bool want_bins = options_.head == ChromaHead::Bins;
     int64_t used = 0;
     Progress progress("mean chroma", static_cast<int64_t>(take));
     for (size_t k = 0; k < take; ++k) {
         const size_t i = k * n / take;
         try {
             auto target = train_set.get(i, /*seed=*/0).target.unsqueeze(0);
-            sum += rgb_to_lab(target).squeeze(0).narrow(0, 1, 2).to(torch::kFloat64);
+            const auto ab = rgb_to_lab(target).narrow(1, 1, 2);
+            sum += ab.squeeze(0).to(torch::kFloat64);
+            if (want_bins) bins += AbBins::soft_encode(ab).sum({0, 2, 3}).to(torch::kFloat64);
             ++used;
         } catch (const std::exception& e) {
             spdlog::debug("mean chroma: skipping {}", train_set.describe(i));
@@ -74,6 +101,7 @@ void ColorizerModel::prepare(const Dataset& train_set) {
     }
     progress.finish();
     if (used > 0) mean_ab_ = (sum / static_cast<double>(used)).to(torch::kFloat32);
+    if (used > 0 && want_bins) bin_weights_ = rebalancing_weights(bins, options_.rebalance);
 }
 
 void ColorizerModel::place(const Placement& placement) {
@@ -85,26 +113,46 @@ NamedValues ColorizerModel::train_step(const Batch& batch) {
     TrainingModeGuard training(parts_);
     const auto& gray = batch.input;
     const auto& real = batch.target;
-    auto fake = generator_->forward(gray);
+    auto out = generator_->run(gray);
+    const auto& fake = out.rgb;
+    // Without an adversarial term D would train for nothing: its update is skipped.
+    const bool adversarial = options_.adv_weight > 0;
 
-    opt_d_->zero_grad();
-    auto real_logits = discriminator_->forward(real);
-    auto fake_logits_d = discriminator_->forward(fake.detach());
-    auto d_real = bce_gan_loss(real_logits, true);
-    auto d_fake = bce_gan_loss(fake_logits_d, false);
-    auto d = options_.d_weight * (d_real + d_fake);
-    d.backward();
-    opt_d_->step();
+    torch::Tensor d_real = torch::zeros({}), d_fake = torch::zeros({}), d = torch::zeros({});
+    if (adversarial) {
+        opt_d_->zero_grad();
+        auto real_logits = discriminator_->forward(real);
+        auto fake_logits_d = discriminator_->forward(fake.detach());
+        d_real = bce_gan_loss(real_logits, true);
+        d_fake = bce_gan_loss(fake_logits_d, false);
+        d = options_.d_weight * (d_real + d_fake);
+        d.backward();
+        opt_d_->step();
+    }
 
     opt_g_->zero_grad();
-    auto fake_logits_g = discriminator_->forward(fake);
-    auto [g_adv, g_rec, g] = colorizer_g_loss(fake_logits_g, fake, real, options_);
+    torch::Tensor g_adv, g_rec, g;
+    if (adversarial) {
+        std::tie(g_adv, g_rec, g) = colorizer_g_loss(discriminator_->forward(fake), fake, real, options_);
+    } else {
+        g_adv = torch::zeros({}, fake.options());
+        g_rec = reconstruction_loss(fake, real, options_.reconstruction);
+        g = options_.rec_weight * g_rec;
+    }
+    NamedValues values;
+    if (options_.head == ChromaHead::Bins) {
+        const auto bins = rebalanced_bin_loss(out.logits, real, bin_weights_);
+        g = g + options_.bin_weight * bins;
+        values.emplace_back("G_bins", bins.item<double>());
+    }
     g.backward();
     opt_g_->step();
 
-    return {{"D", d.item<double>()},          {"D_real", d_real.item<double>()},
-            {"D_fake", d_fake.item<double>()}, {"G", g.item<double>()},
-            {"G_adv", g_adv.item<double>()},   {"G_rec", g_rec.item<double>()}};
+    NamedValues all{{"D", d.item<double>()},          {"D_real", d_real.item<double>()},
+                    {"D_fake", d_fake.item<double>()}, {"G", g.item<double>()},
+                    {"G_adv", g_adv.item<double>()},   {"G_rec", g_rec.item<double>()}};
+    all.insert(all.end(), values.begin(), values.end());
+    return all;
 }
 
 torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray) {
@@ -167,11 +215,13 @@ std::vector<Visual> ColorizerModel::visuals(const Batch& batch) {
 void ColorizerModel::save(torch::serialize::OutputArchive& archive) const {
     parts_.save(archive);
     archive.write("mean_ab", mean_ab_.to(torch::kCPU), /*is_buffer=*/true);
+    if (options_.head == ChromaHead::Bins) archive.write("bin_weights", bin_weights_, /*is_buffer=*/true);
 }
 
 void ColorizerModel::load(torch::serialize::InputArchive& archive) {
     parts_.load(archive);
     archive.read("mean_ab", mean_ab_, /*is_buffer=*/true);
+    if (options_.head == ChromaHead::Bins) archive.read("bin_weights", bin_weights_, /*is_buffer=*/true);
     place(placement_);
 }
 

@@ -28,6 +28,14 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> colorizer_g_loss(
     const torch::Tensor& fake_logits, const torch::Tensor& output, const torch::Tensor& target,
     const ColorizerOptions& options);
 
+// The bins head's loss: cross-entropy of `logits` [N, Q, H, W] against the soft-encoded a, b of
+// `target_rgb` (area-averaged to the logits' size), each pixel weighted by `bin_weights` [Q] at its nearest bin (class rebalancing).
+torch::Tensor rebalanced_bin_loss(const torch::Tensor& logits, const torch::Tensor& target_rgb,
+                                  const torch::Tensor& bin_weights);
+// Rebalancing weights from a prior over the bins: 1 / ((1 - lambda) p + lambda / Q), scaled so
+// that their expectation under p is 1 (Zhang et al. 2016, eq. 4).
+torch::Tensor rebalancing_weights(const torch::Tensor& prior, double lambda);
+
 class ColorizerModel final : public GanModel {
 public:
     static constexpr const char* kName = "colorizer";
@@ -72,6 +80,7 @@ private:
     std::unique_ptr<Optimizer> opt_g_, opt_d_;
     NetworkSet parts_;
     torch::Tensor mean_ab_;  // [2, S, S], Lab a and b averaged over the training set
+    torch::Tensor bin_weights_;  // head bins: [Q] rebalancing weights from the training set's prior
 };
 
 // The descriptor registered for "colorizer".

@@ -2,7 +2,34 @@
 
 #include "ganvas/core/error.h"
 
+#include <array>
+
 namespace ganvas {
+
+namespace {
+constexpr std::array<std::pair<ColorTrunk, const char*>, 3> kTrunks{
+    {{ColorTrunk::Blocks, "blocks"}, {ColorTrunk::Unet, "unet"}, {ColorTrunk::Encoder, "encoder"}}};
+constexpr std::array<std::pair<ChromaHead, const char*>, 3> kHeads{
+    {{ChromaHead::Rgb, "rgb"}, {ChromaHead::Ab, "ab"}, {ChromaHead::Bins, "bins"}}};
+
+template <typename E, size_t N>
+const char* name_of(const std::array<std::pair<E, const char*>, N>& table, E value) {
+    for (const auto& [v, name] : table) {
+        if (v == value) return name;
+    }
+    return "?";
+}
+
+template <typename E, size_t N>
+E parse_named(const std::array<std::pair<E, const char*>, N>& table, const std::string& s, const char* flag) {
+    std::string all;
+    for (const auto& [v, name] : table) {
+        if (s == name) return v;
+        all += all.empty() ? name : std::string(", ") + name;
+    }
+    throw UsageError(std::string(flag) + ": '" + s + "' is not one of " + all);
+}
+}  // namespace
 
 ColorizerOptions ColorizerOptions::from_preset(const std::string& preset) {
     ColorizerOptions o;
@@ -32,6 +59,12 @@ void ColorizerOptions::validate() const {
     if (rec_weight < 0 || adv_weight < 0 || d_weight <= 0) {
         throw UsageError("loss weights must be non-negative (and the D weight positive)");
     }
+    if (head != ChromaHead::Rgb && output != ColorOutput::Chroma) {
+        throw UsageError("--head: the ab and bins heads predict chroma only; use --output-mode chroma");
+    }
+    if (bin_weight < 0) throw UsageError("--bin-weight must be non-negative");
+    if (!(bin_temperature > 0) || bin_temperature > 1) throw UsageError("--bin-temperature must be in (0, 1]");
+    if (rebalance < 0 || rebalance > 1) throw UsageError("--rebalance must be in [0, 1]");
     if (!(lr > 0)) throw UsageError("--lr must be positive");
     if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw UsageError("Adam betas must be in [0, 1)");
 }
@@ -42,6 +75,11 @@ nlohmann::json ColorizerOptions::to_json() const {
             {"widths", widths},
             {"d_width", d_width},
             {"output", output == ColorOutput::Rgb ? "rgb" : "chroma"},
+            {"trunk", name_of(kTrunks, trunk)},
+            {"head", name_of(kHeads, head)},
+            {"bin_weight", bin_weight},
+            {"bin_temperature", bin_temperature},
+            {"rebalance", rebalance},
             {"reconstruction", reconstruction == ReconstructionLoss::L1 ? "l1" : "l2"},
             {"rec_weight", rec_weight},
             {"adv_weight", adv_weight},
@@ -59,6 +97,11 @@ const std::vector<OptionSpec>& colorizer_option_specs() {
          {"widths", "generator widths of blocks 1-4", "--widths"},
          {"d_width", "discriminator base width", "--d-width"},
          {"output", "rgb (the paper) or chroma (Lab a, b on the input's lightness)", "--output-mode"},
+         {"trunk", "generator trunk: blocks (the paper's, 11x11 view), unet or encoder (whole face)", "--trunk"},
+         {"head", "prediction: rgb, ab (Lab a, b) or bins (quantised a, b, Zhang et al. 2016)", "--head"},
+         {"bin_weight", "weight of the rebalanced cross-entropy over a, b bins (head bins)", "--bin-weight"},
+         {"bin_temperature", "annealed-mean temperature decoding the bins", "--bin-temperature"},
+         {"rebalance", "class rebalancing: 0 weights bins by 1/prior, 1 not at all", "--rebalance"},
          {"reconstruction", "reconstruction loss: l1 or l2", "--reconstruction"},
          {"rec_weight", "weight of the reconstruction loss in G's objective", "--rec-weight"},
          {"adv_weight", "weight of the adversarial loss in G's objective", "--adv-weight"},
@@ -85,6 +128,16 @@ ColorizerOptions ColorizerOptions::from_json(const nlohmann::json& j) {
         if (s != "l1" && s != "l2") throw UsageError("--reconstruction: '" + s + "' is not l1 or l2");
         o.reconstruction = s == "l1" ? ReconstructionLoss::L1 : ReconstructionLoss::L2;
     }
+    // Options saved before the trunk and head existed describe the five-block RGB generator.
+    if (j.contains("reconstruction") && !j.contains("trunk")) {
+        o.trunk = ColorTrunk::Blocks;
+        o.head = ChromaHead::Rgb;
+    }
+    if (j.contains("trunk")) o.trunk = parse_named(kTrunks, j.at("trunk").get<std::string>(), "--trunk");
+    if (j.contains("head")) o.head = parse_named(kHeads, j.at("head").get<std::string>(), "--head");
+    read_option(j, "bin_weight", o.bin_weight);
+    read_option(j, "bin_temperature", o.bin_temperature);
+    read_option(j, "rebalance", o.rebalance);
     read_option(j, "rec_weight", o.rec_weight);
     read_option(j, "adv_weight", o.adv_weight);
     read_option(j, "d_weight", o.d_weight);

@@ -17,12 +17,27 @@ enum class ColorOutput {
 
 enum class ReconstructionLoss { L1, L2 };
 
+// How far the generator sees (networks.h): the paper's five full-resolution blocks (an 11x11
+// window), a U-Net down to 1/16 of the side, or the paper's blocks, dilated, on a 1/4-resolution
+// encoder; the last two see the whole 64x64 face.
+enum class ColorTrunk { Blocks, Unet, Encoder };
+
+// What the generator predicts: an RGB image (sigmoid; in Chroma mode only its a, b are kept),
+// Lab a, b directly (110 tanh), or a distribution over quantised a, b bins decoded by an annealed
+// mean (Zhang, Isola & Efros, "Colorful image colorization", ECCV 2016). Ab and Bins imply Chroma.
+enum class ChromaHead { Rgb, Ab, Bins };
+
 struct ColorizerOptions {
     std::string preset = "default";
     int64_t image_size = 64;                       // training resolution
     std::vector<int64_t> widths{32, 64, 128, 256};  // generator blocks 1-4
     int64_t d_width = 32;                          // discriminator base width
     ColorOutput output = ColorOutput::Chroma;
+    ColorTrunk trunk = ColorTrunk::Blocks;
+    ChromaHead head = ChromaHead::Rgb;
+    double bin_weight = 1.0;        // weight of the rebalanced bin cross-entropy (head bins)
+    double bin_temperature = 0.38;  // annealed-mean temperature (Zhang et al. 2016)
+    double rebalance = 0.5;         // lambda: 0 = weight by 1/prior, 1 = no rebalancing
     ReconstructionLoss reconstruction = ReconstructionLoss::L1;
     double rec_weight = 100.0;  // weight of the reconstruction term in G's loss
     double adv_weight = 0.1;    // weight of the adversarial term in G's loss

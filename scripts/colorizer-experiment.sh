@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The colorizer candidates of docs/RESULTS.md ("A colorizer worth shipping"), reproducible end to end:
+#   1. every candidate trained on ../shared/data/faces/celeba-train for the same steps and batch as
+#      the old default (1,500 x 16), seeds 0, 1 and 2, two runs side by side on one thread each
+#      (resumable: a run folder with a checkpoint is evaluated, not retrained);
+#   2. each evaluated on the 300 celeba-dev crops it never saw (PSNR, SSIM, colorfulness, the blue
+#      blotch share, KID and FID on VGG-19 features, and the gray and mean-chroma baselines), with
+#      the first faces as PNGs;
+#   3. one table (mean and spread over the seeds) and one contact sheet: the same faces, one row per
+#      candidate.
+# Usage: bash scripts/colorizer-experiment.sh [build] [work folder] [candidate ...]
+# Candidates are NAME=FLAGS pairs below; naming some runs only those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+work=${2:-/tmp/colorizer-experiment}
+shift 2 || true
+shared=$(cd ../shared && pwd)
+ganvas=$build/ganvas
+export GANVAS_PROGRESS=0
+mkdir -p "$work"
+
+declare -A flags=(
+    [blocks-rgb-adv]="--preset default --set trunk=blocks --set head=rgb"
+    [unet-ab]="--set trunk=unet --set head=ab --set adv_weight=0"
+    [unet-ab-adv]="--set trunk=unet --set head=ab --set adv_weight=0.1"
+    [unet-bins]="--set trunk=unet --set head=bins --set rec_weight=0 --set adv_weight=0"
+    [unet-bins-adv]="--set trunk=unet --set head=bins --set rec_weight=0 --set adv_weight=0.1"
+    [encoder-ab]="--set trunk=encoder --set head=ab --set adv_weight=0"
+    [encoder-ab-adv]="--set trunk=encoder --set head=ab --set adv_weight=0.1"
+    [encoder-bins]="--set trunk=encoder --set head=bins --set rec_weight=0 --set adv_weight=0"
+    [encoder-bins-adv]="--set trunk=encoder --set head=bins --set rec_weight=0 --set adv_weight=0.1"
+)
+order=(unet-ab unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
+(( $# > 0 )) && order=("$@")
+seeds=${SEEDS:-0 1 2}
+
+train_one() {  # name seed
+    local out=$work/$1-s$2
+    # shellcheck disable=SC2086
+    "$ganvas" train --model colorizer ${flags[$1]} --data "$shared/data/faces/celeba-train" --steps 1500 \
+        --batch 16 --seed "$2" --threads 1 --log-every 50 --out "$out" \
+        $([[ -e "$out/checkpoint.pt" ]] && echo --resume) > "$out.log" 2>&1
+}
+
+# 1. Two runs at a time, one thread each.
+jobs_list=()
+for name in "${order[@]}"; do
+    [[ -n "${flags[$name]:-}" ]] || { echo "unknown candidate: $name" >&2; exit 2; }
+    for seed in $seeds; do jobs_list+=("$name $seed"); done
+done
+for ((i = 0; i < ${#jobs_list[@]}; i += 2)); do
+    train_one ${jobs_list[i]} &
+    if (( i + 1 < ${#jobs_list[@]} )); then train_one ${jobs_list[i + 1]} & fi
+    wait
+done
+
+# 2. Held-out evaluation.
+for job in "${jobs_list[@]}"; do
+    set -- $job
+    run=$work/$1-s$2
+    [[ -e "$run-eval.json" ]] || "$ganvas" eval --checkpoint "$run" --data "$shared/data/faces/celeba-dev" \
+        --json "$run-eval.json" --html "$run-eval" --threads 2 --realism-vgg "$shared/weights/vgg19-r31/vgg19_to_relu3_1.pth" > /dev/null
+done
+
+# 3. The table and the contact sheet.
+/usr/bin/python3 scripts/colorizer-table.py "$work" "${order[@]}"
