@@ -6,8 +6,9 @@
 #   2. each evaluated on the 300 celeba-dev crops it never saw (PSNR, SSIM, colorfulness, the blue
 #      blotch share, KID and FID on VGG-19 features, and the gray and mean-chroma baselines), with
 #      the first faces as PNGs;
-#   3. one table (mean and spread over the seeds) and one contact sheet: the same faces, one row per
-#      candidate.
+#   3. one table (mean and spread over the seeds) and two contact sheets: the same faces, one row
+#      per candidate, at 64x64 (faces.png) and at full 178x218 through --at-train-size (full.png).
+# The sheets are derived from CelebA: they stay in the work folder, never in the repository.
 # Usage: bash scripts/colorizer-experiment.sh [build] [work folder] [candidate ...]
 # Candidates are NAME=FLAGS pairs below; naming some runs only those.
 set -euo pipefail
@@ -24,6 +25,7 @@ declare -A flags=(
     [blocks-rgb-adv]="--preset default --set trunk=blocks --set head=rgb"
     [unet-ab]="--set trunk=unet --set head=ab --set adv_weight=0"
     [unet-ab-adv]="--set trunk=unet --set head=ab --set adv_weight=0.1"
+    [unet-ab-adv03]="--set trunk=unet --set head=ab --set adv_weight=0.03"
     [unet-bins]="--set trunk=unet --set head=bins --set rec_weight=0 --set adv_weight=0"
     [unet-bins-adv]="--set trunk=unet --set head=bins --set rec_weight=0 --set adv_weight=0.1"
     [encoder-ab]="--set trunk=encoder --set head=ab --set adv_weight=0"
@@ -31,7 +33,7 @@ declare -A flags=(
     [encoder-bins]="--set trunk=encoder --set head=bins --set rec_weight=0 --set adv_weight=0"
     [encoder-bins-adv]="--set trunk=encoder --set head=bins --set rec_weight=0 --set adv_weight=0.1"
 )
-order=(unet-ab unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
+order=(unet-ab unet-ab-adv03 unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
 (( $# > 0 )) && order=("$@")
 seeds=${SEEDS:-0 1 2}
 
@@ -63,5 +65,15 @@ for job in "${jobs_list[@]}"; do
         --json "$run-eval.json" --html "$run-eval" --threads 2 --realism-vgg "$shared/weights/vgg19-r31/vgg19_to_relu3_1.pth" > /dev/null
 done
 
-# 3. The table and the contact sheet.
+# Full resolution: the first 3 held-out faces (178x218) through --at-train-size, by each seed-0 run.
+full_in=$work/full-in
+mkdir -p "$full_in"
+for f in $(ls "$shared/data/faces/celeba-dev" | sort | head -3); do ln -sfn "$shared/data/faces/celeba-dev/$f" "$full_in/$f"; done
+for name in "${order[@]}"; do
+    run=$work/$name-s0
+    [[ -e "$run/checkpoint.pt" && ! -d "$run-full" ]] && "$ganvas" colorize --checkpoint "$run" "$full_in" \
+        --out "$run-full" --at-train-size --threads 2 > /dev/null
+done
+
+# 3. The table and the contact sheets (faces.png at 64x64, full.png at 178x218).
 /usr/bin/python3 scripts/colorizer-table.py "$work" "${order[@]}"

@@ -82,3 +82,23 @@ for r, (label, path) in enumerate(rows):
             sheet.paste(img, (label_w + k * tile, r * tile))
 sheet.save(os.path.join(work, "faces.png"))
 print(f"\ncontact sheet: {os.path.join(work, 'faces.png')}", file=sys.stderr)
+
+# Full resolution: gray input, each candidate (seed 0) through --at-train-size, truth.
+full_in = os.path.join(work, "full-in")
+if os.path.isdir(full_in):
+    originals = sorted(os.listdir(full_in))[:3]
+    cols = [("gray input", lambda f: Image.open(os.path.join(full_in, f)).convert("L").convert("RGB"))]
+    for name in names:
+        d = os.path.join(work, f"{name}-s0-full")
+        if os.path.isdir(d):
+            cols.append((name, lambda f, d=d: Image.open(os.path.join(d, os.path.splitext(f)[0] + ".png")).convert("RGB")))
+    cols.append(("truth", lambda f: Image.open(os.path.join(full_in, f)).convert("RGB")))
+    w, h, top = 178, 218, 16
+    sheet = Image.new("RGB", (len(cols) * w, top + len(originals) * h), "white")
+    draw = ImageDraw.Draw(sheet)
+    for c, (label, load) in enumerate(cols):
+        draw.text((c * w + 4, 2), label, fill="black")
+        for r, f in enumerate(originals):
+            sheet.paste(load(f).resize((w, h)), (c * w, top + r * h))
+    sheet.save(os.path.join(work, "full.png"))
+    print(f"full-resolution sheet: {os.path.join(work, 'full.png')}", file=sys.stderr)

@@ -156,6 +156,10 @@ TEST(BlueBlotches, ShareOfCentralPixelsBluerThanTheTruth) {
     cv::Mat border = truth.clone();
     border(cv::Rect(0, 0, 64, 20)).setTo(cv::Scalar(150, 150, 170));  // outside the centre
     EXPECT_EQ(blue_shift_share_u8(border, truth), 0.0);
+    // The spread sees patches, not a uniform shift: a whole face too blue spreads nothing.
+    EXPECT_NEAR(chroma_error_spread_u8(blue, truth), 0.0, 1e-3);
+    EXPECT_GT(chroma_error_spread_u8(half, truth), 5.0);
+    EXPECT_EQ(chroma_error_spread_u8(truth, truth), 0.0);
     cv::Mat yellow = truth.clone();
     yellow(cv::Rect(20, 20, 24, 24)).setTo(cv::Scalar(220, 170, 60));  // more yellow, not bluer
     EXPECT_EQ(blue_shift_share_u8(yellow, truth), 0.0);

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Accumulator {
-    double psnr = 0, ssim = 0, colorfulness = 0, blotched = 0, blue = 0;
+    double psnr = 0, ssim = 0, colorfulness = 0, blotched = 0, blue = 0, spread = 0;
     void add(const cv::Mat& output, const cv::Mat& truth) {
         psnr += std::min(100.0, psnr_u8(output, truth));
         ssim += ssim_u8(output, truth);
@@ -30,16 +30,25 @@ struct Accumulator {
         const double share = blue_shift_share_u8(output, truth);
         blue += share;
         blotched += share > kBlotchedShare ? 1.0 : 0.0;
+        spread += chroma_error_spread_u8(output, truth);
     }
     MetricMeans mean(int64_t n) const {
         const double d = static_cast<double>(std::max<int64_t>(n, 1));
-        return {psnr / d, ssim / d, colorfulness / d, blotched / d, blue / d};
+        MetricMeans m;
+        m.psnr = psnr / d;
+        m.ssim = ssim / d;
+        m.colorfulness = colorfulness / d;
+        m.blotched = blotched / d;
+        m.blue_pixels = blue / d;
+        m.chroma_spread = spread / d;
+        return m;
     }
 };
 
 nlohmann::json means_json(const MetricMeans& m) {
     nlohmann::json j = {{"psnr", m.psnr}, {"ssim", m.ssim}, {"colorfulness", m.colorfulness},
-                        {"blotched", m.blotched}, {"blue_pixels", m.blue_pixels}};
+                        {"blotched", m.blotched}, {"blue_pixels", m.blue_pixels},
+                        {"chroma_error_spread", m.chroma_spread}};
     if (!std::isnan(m.kid)) j["kid_vgg"] = m.kid;
     if (!std::isnan(m.fid)) j["fid_vgg"] = m.fid;
     return j;
@@ -76,11 +85,12 @@ std::string ColorizerEvaluation::table() const {
     std::string t = fmt::format("{} images at {}x{}{}\n", images, image_size, image_size,
                                 failed ? fmt::format(" ({} unreadable, skipped)", failed) : "");
     const bool realism = !std::isnan(model.kid);
-    t += fmt::format("{:<14}{:>10}{:>10}{:>14}{:>11}{}\n", "", "PSNR dB", "SSIM", "colorfulness", "blotched",
-                     realism ? fmt::format("{:>12}{:>12}", "KID (VGG)", "FID (VGG)") : "");
+    t += fmt::format("{:<14}{:>10}{:>10}{:>14}{:>11}{:>9}{}\n", "", "PSNR dB", "SSIM", "colorfulness", "blotched",
+                     "spread", realism ? fmt::format("{:>12}{:>12}", "KID (VGG)", "FID (VGG)") : "");
     const auto row = [realism](const char* name, const MetricMeans& m) {
-        return fmt::format("{:<14}{:>10.2f}{:>10.4f}{:>14.1f}{:>10.1f}%{}\n", name, m.psnr, m.ssim, m.colorfulness,
-                           100.0 * m.blotched, realism ? fmt::format("{:>12.4f}{:>12.2f}", m.kid, m.fid) : "");
+        return fmt::format("{:<14}{:>10.2f}{:>10.4f}{:>14.1f}{:>10.1f}%{:>9.2f}{}\n", name, m.psnr, m.ssim,
+                           m.colorfulness, 100.0 * m.blotched, m.chroma_spread,
+                           realism ? fmt::format("{:>12.4f}{:>12.2f}", m.kid, m.fid) : "");
     };
     t += row("model", model);
     t += row("gray", gray);

@@ -24,6 +24,7 @@ struct MetricMeans {
     // pixels at least 12 b* units bluer than the truth), and the mean share of such pixels.
     double blotched = 0.0;
     double blue_pixels = 0.0;
+    double chroma_spread = 0.0;  // mean chroma_error_spread_u8 (metrics.h): patchiness of the error
     // Against the true photos on VGG-19 features (realism.h; NaN unless EvalOptions::realism_vgg).
     double kid = std::numeric_limits<double>::quiet_NaN();
     double fid = std::numeric_limits<double>::quiet_NaN();

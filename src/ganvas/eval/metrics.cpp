@@ -80,21 +80,39 @@ double colorfulness_u8(const cv::Mat& rgb) {
     return sigma + 0.3 * mu;
 }
 
+namespace {
+// Lab a, b of the central 3/8 x 3/8 of an 8-bit RGB image (float sRGB -> Lab, D65).
+std::pair<cv::Mat, cv::Mat> central_ab(const cv::Mat& rgb) {
+    const int side_w = std::max(1, rgb.cols * 3 / 8), side_h = std::max(1, rgb.rows * 3 / 8);
+    const cv::Rect centre((rgb.cols - side_w) / 2, (rgb.rows - side_h) / 2, side_w, side_h);
+    cv::Mat f, lab;
+    rgb(centre).convertTo(f, CV_32F, 1.0 / 255.0);
+    cv::cvtColor(f, lab, cv::COLOR_RGB2Lab);
+    std::vector<cv::Mat> ch;
+    cv::split(lab, ch);
+    return {ch[1], ch[2]};
+}
+
+void check_pair(const cv::Mat& output, const cv::Mat& truth, const char* what) {
+    TORCH_CHECK(output.type() == CV_8UC3 && truth.type() == CV_8UC3, what, " expects 8-bit RGB");
+    TORCH_CHECK(output.size() == truth.size(), what, ": sizes differ");
+}
+}  // namespace
+
 double blue_shift_share_u8(const cv::Mat& output, const cv::Mat& truth, double delta) {
-    TORCH_CHECK(output.type() == CV_8UC3 && truth.type() == CV_8UC3, "blue_shift_share expects 8-bit RGB");
-    TORCH_CHECK(output.size() == truth.size(), "blue_shift_share: sizes differ");
-    const int side_w = std::max(1, output.cols * 3 / 8), side_h = std::max(1, output.rows * 3 / 8);
-    const cv::Rect centre((output.cols - side_w) / 2, (output.rows - side_h) / 2, side_w, side_h);
-    const auto b_star = [&](const cv::Mat& rgb) {
-        cv::Mat f, lab;
-        rgb(centre).convertTo(f, CV_32F, 1.0 / 255.0);
-        cv::cvtColor(f, lab, cv::COLOR_RGB2Lab);
-        std::vector<cv::Mat> ch;
-        cv::split(lab, ch);
-        return ch[2];
-    };
-    const cv::Mat diff = b_star(output) - b_star(truth);
-    return static_cast<double>(cv::countNonZero(diff <= -delta)) / static_cast<double>(centre.area());
+    check_pair(output, truth, "blue_shift_share");
+    const cv::Mat diff = central_ab(output).second - central_ab(truth).second;
+    return static_cast<double>(cv::countNonZero(diff <= -delta)) / static_cast<double>(diff.total());
+}
+
+double chroma_error_spread_u8(const cv::Mat& output, const cv::Mat& truth) {
+    check_pair(output, truth, "chroma_error_spread");
+    const auto [ao, bo] = central_ab(output);
+    const auto [at, bt] = central_ab(truth);
+    cv::Scalar mean_a, sd_a, mean_b, sd_b;
+    cv::meanStdDev(cv::Mat(ao - at), mean_a, sd_a);
+    cv::meanStdDev(cv::Mat(bo - bt), mean_b, sd_b);
+    return std::sqrt(sd_a[0] * sd_a[0] + sd_b[0] * sd_b[0]);
 }
 
 double color_histogram_distance(const cv::Mat& a, const cv::Mat& b, int bins) {

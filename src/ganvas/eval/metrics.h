@@ -27,6 +27,11 @@ double blue_shift_share_u8(const cv::Mat& output, const cv::Mat& truth, double d
 // An image counts as blotched when that share exceeds this fraction.
 constexpr double kBlotchedShare = 0.2;
 
+// Patchiness of the color error over the same central region: the spatial standard deviation of
+// the Lab chroma error, sqrt(var(a_out - a_truth) + var(b_out - b_truth)). A face colored uniformly
+// too pale or too warm scores 0; blotches (patches of a different hue) score high.
+double chroma_error_spread_u8(const cv::Mat& output, const cv::Mat& truth);
+
 // Colour-distribution distance of two 8-bit RGB images (any sizes): the L1 distance between their
 // normalised joint histograms of `bins` x `bins` x `bins` RGB cells; 0 for the same colours in the
 // same proportions, 2 for disjoint colours. Blind to where the colours are.
