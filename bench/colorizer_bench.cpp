@@ -1,7 +1,8 @@
-// Training and inference speed of the colorizer (default recipe), the same step as
-// bench/colorizer_peer.py: random 64x64 inputs, batch 16, medians over timed steps. One JSON line.
+// Training and inference speed of the colorizer: the five-block recipe, the same step as
+// bench/colorizer_peer.py, or (--unet) the default recipe; random 64x64 inputs, batch 16, medians
+// over timed steps. One JSON line.
 //
-//   build/bench/colorizer_bench [--threads 2] [--batch 16] [--size 64] [--steps 20] [--nchw]
+//   build/bench/colorizer_bench [--threads 2] [--batch 16] [--size 64] [--steps 20] [--nchw] [--unet]
 #include "ganvas/core/process.h"
 #include "ganvas/core/color.h"
 #include "bench_util.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
     ganvas::init_process(argv);
     int threads = 2, steps = 20, warmup = 3;
     int64_t batch = 16, size = 64;
-    bool channels_last = true;
+    bool channels_last = true, unet = false;
     for (int i = 1; i < argc; ++i) {
         const auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
         if (!std::strcmp(argv[i], "--threads")) threads = next();
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--size")) size = next();
         else if (!std::strcmp(argv[i], "--steps")) steps = next();
         else if (!std::strcmp(argv[i], "--nchw")) channels_last = false;
+        else if (!std::strcmp(argv[i], "--unet")) unet = true;
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;
@@ -39,8 +41,15 @@ int main(int argc, char** argv) {
     }
     ganvas::configure_threads(threads);
     torch::manual_seed(0);
+    // The five-block network with RGB head (the recipe bench/colorizer_peer.py mirrors), or with
+    // --unet the default recipe since issue 24 (U-Net trunk, a, b head).
     ganvas::ColorizerOptions options;
     options.image_size = size;
+    if (!unet) {
+        options.trunk = ganvas::ColorTrunk::Blocks;
+        options.head = ganvas::ChromaHead::Rgb;
+        options.adv_weight = 0.1;
+    }
     ganvas::ColorizerModel model(options);
     ganvas::Placement placement;
     placement.channels_last = channels_last;

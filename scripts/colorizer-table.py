@@ -23,7 +23,8 @@ def seeds_of(name):
 
 
 def speed(run):
-    """Images per second over the whole run, from the last row of losses.csv."""
+    """Images per second over the whole run, from the last row of losses.csv (as measured, with
+    whatever else shared the machine)."""
     path = os.path.join(run, "losses.csv")
     if not os.path.exists(path):
         return None
@@ -41,7 +42,7 @@ def fmt(values, digits):
     return f"{mean:.{digits}f} ± {spread / 2:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
 
 
-print("| candidate | seeds | PSNR dB | SSIM | colorfulness | blotched faces | blue pixels | KID (VGG) | FID (VGG) | images/s |")
+print("| candidate | seeds | PSNR dB | SSIM | colorfulness | blotched faces | chroma error spread | KID (VGG) | FID (VGG) | images/s |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 baseline = None
 for name in names:
@@ -54,15 +55,15 @@ for name in names:
     ips = [v for v in (speed(os.path.join(work, f"{name}-s{s}")) for s in seeds) if v]
     print(f"| {name} | {len(seeds)} | {fmt([x['psnr'] for x in m], 2)} | {fmt([x['ssim'] for x in m], 3)} | "
           f"{fmt([x['colorfulness'] for x in m], 1)} | {fmt([100 * x['blotched'] for x in m], 1)} % | "
-          f"{fmt([100 * x['blue_pixels'] for x in m], 1)} % | {fmt([x.get('kid_vgg', float('nan')) for x in m], 3)} | "
+          f"{fmt([x['chroma_error_spread'] for x in m], 2)} | {fmt([x.get('kid_vgg', float('nan')) for x in m], 3)} | "
           f"{fmt([x.get('fid_vgg', float('nan')) for x in m], 1)} | {fmt(ips, 1) if ips else '-'} |")
 if baseline:
     for key, label in (("gray", "baseline: gray input"), ("mean_chroma", "baseline: mean chroma")):
         b = baseline[key]
         print(f"| {label} | - | {b['psnr']:.2f} | {b['ssim']:.3f} | {b['colorfulness']:.1f} | "
-              f"{100 * b['blotched']:.1f} % | {100 * b['blue_pixels']:.1f} % | {b.get('kid_vgg', float('nan')):.3f} | "
+              f"{100 * b['blotched']:.1f} % | {b['chroma_error_spread']:.2f} | {b.get('kid_vgg', float('nan')):.3f} | "
               f"{b.get('fid_vgg', float('nan')):.1f} | - |")
-    print(f"| truth | - | - | - | {baseline['truth']['colorfulness']:.1f} | 0 % | 0 % | 0 | 0 | - |")
+    print(f"| truth | - | - | - | {baseline['truth']['colorfulness']:.1f} | 0 % | 0 | 0 | 0 | - |")
 
 # The contact sheet.
 faces, scale, label_w = 8, 2, 150

@@ -287,7 +287,9 @@ TEST_F(SeededTest, OneStepChangesBothNetworks) {
 TEST_F(SeededTest, TinyOverfitDrivesTheL2LossDown) {
     auto options = test::tiny_colorizer_options();
     options.reconstruction = ReconstructionLoss::L2;
-    options.output = ColorOutput::Rgb;
+    options.output = ColorOutput::Rgb;  // the paper's mode: the RGB head on its five blocks
+    options.trunk = ColorTrunk::Blocks;
+    options.head = ChromaHead::Rgb;
     options.lr = 2e-3;
     ColorizerModel model(options);
     auto batch = random_batch(4, 16);

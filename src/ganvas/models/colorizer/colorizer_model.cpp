@@ -232,7 +232,7 @@ ModelDescriptor colorizer_descriptor() {
     d.reference = "Li Ju, Face colorization GAN (2018); ganvas's default recipe in docs/RESULTS.md";
     d.options = colorizer_option_specs();
     d.image_size = 64;
-    d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{1500, 0, 16}; };
+    d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{3000, 0, 16}; };
     d.inputs = {{"gray", "a photo; only its luma is used, so gray or color both work"}};
     d.parameters = {{"at_train_size", OptionType::Bool, false,
                      "run the network at its training resolution and put the predicted chroma on the "

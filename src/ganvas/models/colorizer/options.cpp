@@ -35,6 +35,8 @@ ColorizerOptions ColorizerOptions::from_preset(const std::string& preset) {
     ColorizerOptions o;
     o.preset = preset;
     if (preset == "paper") {
+        o.trunk = ColorTrunk::Blocks;
+        o.head = ChromaHead::Rgb;
         o.output = ColorOutput::Rgb;
         o.reconstruction = ReconstructionLoss::L2;
         o.rec_weight = 1.0;

@@ -33,21 +33,23 @@ struct ColorizerOptions {
     std::vector<int64_t> widths{32, 64, 128, 256};  // generator blocks 1-4
     int64_t d_width = 32;                          // discriminator base width
     ColorOutput output = ColorOutput::Chroma;
-    ColorTrunk trunk = ColorTrunk::Blocks;
-    ChromaHead head = ChromaHead::Rgb;
+    ColorTrunk trunk = ColorTrunk::Unet;
+    ChromaHead head = ChromaHead::Ab;
     double bin_weight = 1.0;        // weight of the rebalanced bin cross-entropy (head bins)
     double bin_temperature = 0.38;  // annealed-mean temperature (Zhang et al. 2016)
     double rebalance = 0.5;         // lambda: 0 = weight by 1/prior, 1 = no rebalancing
     ReconstructionLoss reconstruction = ReconstructionLoss::L1;
     double rec_weight = 100.0;  // weight of the reconstruction term in G's loss
-    double adv_weight = 0.1;    // weight of the adversarial term in G's loss
+    double adv_weight = 0.03;   // weight of the adversarial term in G's loss
     double d_weight = 0.5;      // scale of D's loss
     double lr = 1e-4;
     double beta1 = 0.5;
     double beta2 = 0.999;
 
-    // "paper": Li Ju (2018) exactly: RGB output, G = L2 + 100 BCE, D = 100 (BCE_real + BCE_fake).
-    // "default": chosen by measurement on CelebA (docs/RESULTS.md).
+    // "paper": Li Ju (2018) exactly: the five-block RGB generator, G = L2 + 100 BCE,
+    // D = 100 (BCE_real + BCE_fake).
+    // "default": chosen by measurement on CelebA (docs/RESULTS.md): the U-Net trunk predicting
+    // Lab a, b on the input's lightness, G = 100 L1 + 0.03 BCE, D = 0.5 (BCE_real + BCE_fake).
     static ColorizerOptions from_preset(const std::string& preset);
     void validate() const;  // UsageError naming the option
     nlohmann::json to_json() const;
