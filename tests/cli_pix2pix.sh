@@ -48,6 +48,11 @@ check "translate refuses to overwrite its input" 1 $? "$work/e2.log" "overwrite"
     --json "$work/eval.json" --threads 1 > "$work/eval.log" 2>&1
 check "eval pix2pix" 0 $? "$work/eval.log" "input as output"
 grep -q '"l1"' "$work/eval.json" && [[ -s "$work/html/index.html" ]] || { echo "FAIL: eval JSON / HTML"; failures=$((failures + 1)); }
+# Realism scores on VGG features for a paired model (a random VGG fixture: the path, not the values).
+"$ganvas" eval --checkpoint "$work/run" --data "$work/ab" --split val --val-ratio 0.25 --threads 1 \
+    --realism-vgg "$(dirname "$0")/fixtures/vgg/vgg_random.pth" --json "$work/eval2.json" > "$work/eval2.log" 2>&1
+check "eval pix2pix with realism scores" 0 $? "$work/eval2.log" "realism on VGG-19 features"
+grep -q '"realism_vgg"' "$work/eval2.json" || { echo "FAIL: eval JSON realism"; failures=$((failures + 1)); }
 
 "$ganvas" train --data "$work/ab" --out "$work/x" --model pix2pix --netG unet_512 > "$work/e3.log" 2>&1
 check "bad --netG" 2 $? "$work/e3.log" "--netG"
