@@ -139,20 +139,19 @@ NamedValues ColorizerModel::train_step(const Batch& batch) {
         g_rec = reconstruction_loss(fake, real, options_.reconstruction);
         g = options_.rec_weight * g_rec;
     }
-    NamedValues values;
+    torch::Tensor g_bins;
     if (options_.head == ChromaHead::Bins) {
-        const auto bins = rebalanced_bin_loss(out.logits, real, bin_weights_);
-        g = g + options_.bin_weight * bins;
-        values.emplace_back("G_bins", bins.item<double>());
+        g_bins = rebalanced_bin_loss(out.logits, real, bin_weights_);
+        g = g + options_.bin_weight * g_bins;
     }
     g.backward();
     opt_g_->step();
 
-    NamedValues all{{"D", d.item<double>()},          {"D_real", d_real.item<double>()},
-                    {"D_fake", d_fake.item<double>()}, {"G", g.item<double>()},
-                    {"G_adv", g_adv.item<double>()},   {"G_rec", g_rec.item<double>()}};
-    all.insert(all.end(), values.begin(), values.end());
-    return all;
+    NamedValues values{{"D", d.item<double>()},          {"D_real", d_real.item<double>()},
+                       {"D_fake", d_fake.item<double>()}, {"G", g.item<double>()},
+                       {"G_adv", g_adv.item<double>()},   {"G_rec", g_rec.item<double>()}};
+    if (g_bins.defined()) values.emplace_back("G_bins", g_bins.item<double>());
+    return values;
 }
 
 torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray) {
