@@ -13,9 +13,15 @@ nn::Sequential conv_bn_relu(int64_t in, int64_t out, int64_t dilation = 1) {
     return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(dilation).dilation(dilation).bias(false)),
                           ContextBatchNorm2d(out), nn::ReLU(nn::ReLUOptions(true)));
 }
-nn::Sequential down(int64_t in, int64_t out) {
-    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(false)),
-                          ContextBatchNorm2d(out), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)));
+// 4x4 stride-2 conv -> BN -> LeakyReLU 0.2 (the U-Net's encoder) or ReLU (the encoder trunk's).
+nn::Sequential down(int64_t in, int64_t out, bool leaky = true) {
+    nn::Sequential s(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(false)), ContextBatchNorm2d(out));
+    if (leaky) {
+        s->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)));
+    } else {
+        s->push_back(nn::ReLU(nn::ReLUOptions(true)));
+    }
+    return s;
 }
 nn::Sequential up(int64_t in, int64_t out) {
     return nn::Sequential(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(false)),
@@ -83,10 +89,8 @@ ColorizerGeneratorImpl::ColorizerGeneratorImpl(std::vector<int64_t> widths, Colo
         }
         case ColorTrunk::Encoder: {
             multiple_ = 4;
-            downs_.push_back(register_module("down1", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, widths[0], 4).stride(2).padding(1).bias(false)),
-                                                                     ContextBatchNorm2d(widths[0]), nn::ReLU(nn::ReLUOptions(true)))));
-            downs_.push_back(register_module("down2", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(widths[0], widths[1], 4).stride(2).padding(1).bias(false)),
-                                                                     ContextBatchNorm2d(widths[1]), nn::ReLU(nn::ReLUOptions(true)))));
+            downs_.push_back(register_module("down1", down(3, widths[0], /*leaky=*/false)));
+            downs_.push_back(register_module("down2", down(widths[0], widths[1], /*leaky=*/false)));
             const std::vector<std::pair<int64_t, int64_t>> m{{widths[1], widths[2]}, {widths[2], widths[3]},
                                                              {widths[3], widths[3]}, {widths[3], widths[3]}};
             for (size_t i = 0; i < m.size(); ++i) {
