@@ -15,6 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kDir = fs::path(GANVAS_FIXTURES_DIR) / "pth";
 
+std::string read_all(const fs::path& p);
+
 // Entry i of the fixture state dict, with shape `shape`: 0.5 * arange(n) + i.
 torch::Tensor expected(int i, std::vector<int64_t> shape) {
     int64_t n = 1;
@@ -64,6 +66,19 @@ TEST(PthReader, FindsTheNestedStateDictAndStripsModulePrefixes) {
     }
 }
 
+TEST(PthReader, ReadsTheLegacyStreamFormat) {
+    expect_fixture_state(PthCheckpoint::read(kDir / "legacy.pth").state_dict());
+    const auto sd = PthCheckpoint::read(kDir / "legacy_views.pth").state_dict();
+    const auto base = torch::arange(24, torch::kFloat).view({4, 6});
+    EXPECT_TRUE(torch::equal(sd.at("base"), base));
+    EXPECT_TRUE(torch::equal(sd.at("row2"), base[2]));
+    EXPECT_TRUE(torch::equal(sd.at("t"), base.t()));
+    EXPECT_EQ(sd.at("row2").data_ptr<float>() - sd.at("base").data_ptr<float>(), 12) << "one shared storage";
+    EXPECT_EQ(sd.at("i64")[1].item<int64_t>(), int64_t{1} << 40);
+    EXPECT_TRUE(torch::equal(sd.at("f16").to(torch::kFloat), torch::arange(6, torch::kFloat).view({2, 3}) / 4));
+    EXPECT_EQ(sd.at("empty").numel(), 0);
+}
+
 TEST(PthReader, StorageTypes) {
     const auto sd = PthCheckpoint::read(kDir / "dtypes.pth").state_dict();
     EXPECT_EQ(sd.at("f16").scalar_type(), torch::kHalf);
@@ -102,7 +117,21 @@ TEST(PthReader, ClearErrorsNameTheFile) {
             EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
         }
     };
-    check(kDir / "legacy.pth", "legacy");
+    // Legacy streams cut short, with a storage's element count changed, or with trailing storages missing.
+    const std::string legacy = read_all(kDir / "legacy_views.pth");
+    test::write_bytes(dir / "legacy_cut.pth", legacy.substr(0, legacy.size() - 5));
+    check(dir / "legacy_cut.pth", "ends in storage");
+    test::write_bytes(dir / "legacy_head.pth", legacy.substr(0, 40));
+    check(dir / "legacy_head.pth", "legacy_head.pth");
+    // The first storage's element count follows the storage-key list's STOP ('.') at the end of the pickles.
+    const size_t keys_end = legacy.rfind("e.");
+    ASSERT_NE(keys_end, std::string::npos);
+    std::string miscounted = legacy;
+    miscounted[keys_end + 2] = static_cast<char>(miscounted[keys_end + 2] + 1);
+    test::write_bytes(dir / "legacy_count.pth", miscounted);
+    check(dir / "legacy_count.pth", "elements");
+    test::write_bytes(dir / "legacy_magic.pth", std::string("\x80\x02\x8a\x0a", 4) + std::string(40, 'x'));
+    check(dir / "legacy_magic.pth", "magic number");
     test::write_bytes(dir / "notes.pth", "just some text");
     check(dir / "notes.pth", "not a PyTorch checkpoint");
     check(dir / "missing.pth", "does not exist");

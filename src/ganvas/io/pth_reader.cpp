@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <fstream>
+#include <iterator>
 #include <unordered_map>
 
 namespace ganvas {
@@ -48,13 +49,15 @@ public:
     Unpickler(const uint8_t* data, size_t size, const PthRecords& zip)
         : p_(data), end_(data + size), begin_(data), zip_(zip) {}
 
+    size_t consumed() const { return static_cast<size_t>(p_ - begin_); }
+
     PickleValuePtr run() {
         while (true) {
             const uint8_t op = byte();
             switch (op) {
                 case 0x80: byte(); break;                  // PROTO
                 case 0x95: skip(8); break;                 // FRAME
-                case '.': return pop();                    // STOP
+                case '.': return pop();                    // STOP (consumed() counts it)
                 case '(':  // MARK
                     spend();
                     marks_.push_back(stack_.size());
@@ -388,17 +391,15 @@ private:
         auto it = storages_.find(key);
         if (it == storages_.end()) {
             const torch::Dtype dtype = storage_dtype(type);
-            const std::string record = "data/" + key;
-            if (!zip_.has(record)) throw Error("the archive has no record " + record);
             const size_t item = c10::elementSize(dtype);
             if (numel < 0 || static_cast<uint64_t>(numel) > std::numeric_limits<uint64_t>::max() / item) {
-                throw Error(fmt::format("storage {} declares {} elements", record, numel));
+                throw Error(fmt::format("storage {} declares {} elements", key, numel));
             }
             const uint64_t expected = static_cast<uint64_t>(numel) * item;
-            const std::string data = zip_.get(record);  // its size and CRC checked against the file
+            const std::string data = zip_.storage(key, item, numel);
             const uint64_t bytes = data.size();
             if (bytes < expected) {
-                throw Error(fmt::format("storage {} holds {} bytes, {} expected", record, bytes, expected));
+                throw Error(fmt::format("storage {} holds {} bytes, {} expected", key, bytes, expected));
             }
             auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
             if (expected > 0) std::memcpy(t.data_ptr(), data.data(), expected);
@@ -579,32 +580,150 @@ bool holds_tensors(const PickleValue& v) {
 
 }  // namespace
 
-PickleValuePtr unpickle(const uint8_t* data, size_t size, const PthRecords& zip) {
+std::string PthRecords::storage(const std::string& key, size_t, int64_t) const {
+    const std::string record = "data/" + key;
+    if (!has(record)) throw Error("the archive has no record " + record);
+    return get(record);  // its size and CRC checked against the file
+}
+
+PickleValuePtr unpickle(const uint8_t* data, size_t size, const PthRecords& zip, size_t* consumed) {
     if (size > kMaxPickleBytes) {
         throw Error(fmt::format("the pickle holds {} bytes, more than the {} a checkpoint's may", size, kMaxPickleBytes));
     }
     Unpickler unpickler(data, size, zip);
-    return unpickler.run();
+    auto root = unpickler.run();
+    if (consumed) *consumed = unpickler.consumed();
+    return root;
 }
+
+namespace {
+
+// The legacy stream (torch.save before 1.6, or _use_new_zipfile_serialization=False): a pickled
+// magic number, protocol version and system description, the object's pickle (storages as
+// persistent ids), the pickled list of storage keys, then per key an int64 element count and the
+// raw little-endian bytes.
+constexpr std::array<uint8_t, 15> kLegacyMagic = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
+                                                  0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e};
+
+// Records with no data: the first pass over the object's pickle learns each storage's item size
+// (which the stream's layout needs) from zero bytes of the declared size, bounded by the file's.
+class DeclaredStorages final : public PthRecords {
+public:
+    explicit DeclaredStorages(uint64_t limit) : limit_(limit) {}
+    bool has(const std::string&) const override { return false; }
+    std::string get(const std::string& name) const override { throw Error("no record " + name); }
+    std::string storage(const std::string& key, size_t item_size, int64_t numel) const override {
+        // All storages together must fit in the file (their bytes follow the pickles).
+        if (static_cast<uint64_t>(numel) > (limit_ - used_) / item_size) {
+            throw Error(fmt::format("storage {} declares {} elements, more than the file holds", key, numel));
+        }
+        used_ += static_cast<uint64_t>(numel) * item_size;
+        items_[key] = {item_size, numel};
+        return std::string(static_cast<size_t>(numel) * item_size, '\0');
+    }
+    std::map<std::string, std::pair<size_t, int64_t>>& declared() const { return items_; }
+
+private:
+    uint64_t limit_;
+    mutable uint64_t used_ = 0;
+    mutable std::map<std::string, std::pair<size_t, int64_t>> items_;
+};
+
+// The second pass: each storage's bytes where the walk over the stream found them.
+class LegacyStorages final : public PthRecords {
+public:
+    LegacyStorages(const std::string& file, std::map<std::string, std::pair<size_t, size_t>> at)
+        : file_(file), at_(std::move(at)) {}
+    bool has(const std::string&) const override { return false; }
+    std::string get(const std::string& name) const override { throw Error("no record " + name); }
+    std::string storage(const std::string& key, size_t, int64_t) const override {
+        const auto it = at_.find(key);
+        if (it == at_.end()) throw Error("the file has no storage " + key);
+        return file_.substr(it->second.first, it->second.second);
+    }
+
+private:
+    const std::string& file_;
+    std::map<std::string, std::pair<size_t, size_t>> at_;  // key -> offset, bytes
+};
+
+PickleValuePtr read_legacy(const std::string& file) {
+    const auto* data = reinterpret_cast<const uint8_t*>(file.data());
+    const size_t size = file.size();
+    size_t at = kLegacyMagic.size();
+    const DeclaredStorages none(0);
+    const auto next = [&](const PthRecords& records, const char* what) {
+        if (at >= size) throw Error(std::string("the file ends before its ") + what);
+        size_t used = 0;
+        auto v = unpickle(data + at, std::min(size - at, kMaxPickleBytes), records, &used);
+        at += used;
+        return v;
+    };
+    const auto version = next(none, "protocol version");
+    if (version->kind != Kind::Int || version->integer != 1001) {
+        throw Error("legacy checkpoint with an unknown protocol version (1001 expected)");
+    }
+    const auto system = next(none, "system description");
+    const PickleValue* little = system->get("little_endian");
+    if (!little || little->kind != Kind::Bool || !little->boolean) {
+        throw Error("legacy checkpoint written on a big-endian machine (not supported)");
+    }
+    const size_t object_at = at;
+    const DeclaredStorages declared(size);
+    next(declared, "object");
+    const auto keys = next(none, "storage keys");
+    if (keys->kind != Kind::List) throw Error("legacy checkpoint: the storage keys are not a list");
+    std::map<std::string, std::pair<size_t, size_t>> found;
+    for (const auto& key : keys->items) {
+        if (key->kind != Kind::String) throw Error("legacy checkpoint: a storage key is not a string");
+        const auto d = declared.declared().find(key->text);
+        if (d == declared.declared().end()) throw Error("legacy checkpoint: storage " + key->text + " is never used");
+        if (size - at < 8) throw Error("the file ends in storage " + key->text);
+        int64_t numel = 0;
+        std::memcpy(&numel, data + at, 8);
+        at += 8;
+        if (numel != d->second.second) {
+            throw Error(fmt::format("storage {} holds {} elements, its tensors declare {}", key->text, numel,
+                                    d->second.second));
+        }
+        const size_t bytes = static_cast<size_t>(numel) * d->second.first;  // bounded by the file size
+        if (size - at < bytes) throw Error("the file ends in storage " + key->text);
+        found[key->text] = {at, bytes};
+        at += bytes;
+    }
+    if (found.size() != declared.declared().size()) throw Error("legacy checkpoint: a used storage has no data");
+    at = object_at;
+    return next(LegacyStorages(file, std::move(found)), "object");
+}
+
+}  // namespace
 
 PthCheckpoint PthCheckpoint::read(const fs::path& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) throw Error("checkpoint " + path.string() + " does not exist");
+    bool legacy = false;
     {
         std::ifstream f(path, std::ios::binary);
         unsigned char head[4] = {0, 0, 0, 0};
         f.read(reinterpret_cast<char*>(head), 4);
-        if (head[0] == 0x80 && head[1] == 0x02 && head[2] == 0x8a) {
-            throw Error(path.string() + " is a legacy (pre-1.6) PyTorch checkpoint; re-save it with torch.save in "
-                                        "PyTorch 1.6 or newer (zip format)");
-        }
-        if (!(head[0] == 'P' && head[1] == 'K')) {
+        if (head[0] == 0x80 && head[1] == 0x02 && head[2] == 0x8a) legacy = true;
+        else if (!(head[0] == 'P' && head[1] == 'K')) {
             throw Error(path.string() + " is not a PyTorch checkpoint (no zip archive)");
         }
     }
     PthCheckpoint c;
     c.path_ = path;
     try {
+        if (legacy) {
+            std::ifstream f(path, std::ios::binary);
+            std::string file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+            if (!f && !f.eof()) throw Error("cannot read the file");
+            if (file.size() < kLegacyMagic.size() || std::memcmp(file.data(), kLegacyMagic.data(), kLegacyMagic.size()) != 0) {
+                throw Error("not a PyTorch checkpoint (a pickle without torch.save's magic number)");
+            }
+            c.root_ = read_legacy(file);
+            return c;
+        }
         const ZipArchive zip(path);
         if (!zip.has("data.pkl")) throw Error("the archive has no data.pkl");
         if (zip.size("data.pkl") > kMaxPickleBytes) {

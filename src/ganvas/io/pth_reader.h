@@ -1,4 +1,6 @@
-// Reading PyTorch checkpoints (`torch.save` files, zip format of PyTorch >= 1.6) from C++.
+// Reading PyTorch checkpoints (`torch.save` files) from C++: the zip format of PyTorch >= 1.6 and
+// the legacy stream of older versions (five pickles, then the storages' bytes), in which many
+// published weights still come (pytorch-fid's Inception, 2019).
 //
 // LibTorch 1.13's torch::pickle_load cannot read the OrderedDict in nearly every published .pth.
 // This reader takes the zip apart itself (stored records only, every offset and CRC-32 checked;
@@ -47,11 +49,11 @@ constexpr size_t kMaxPickleBytes = size_t{64} << 20;
 
 class PthCheckpoint {
 public:
-    // Throws Error naming the file when it is missing, not a zip checkpoint (a legacy pre-1.6
-    // file gets its own message), or its pickle is corrupt or uses something unsupported. The file
-    // is treated as hostile: the zip's records must be stored (not compressed) and lie inside the
-    // file, tensor views inside their storages, storages inside their records, and the pickle
-    // within the limits above; nothing in it is executed.
+    // Throws Error naming the file when it is missing, not a checkpoint of either format, or its
+    // pickle is corrupt or uses something unsupported. The file is treated as hostile: the zip's
+    // records must be stored (not compressed) and lie inside the file, a legacy file's storages
+    // must follow its pickles in the declared order and sizes, tensor views must lie inside their
+    // storages, and the pickles within the limits above; nothing in it is executed.
     static PthCheckpoint read(const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return path_; }
@@ -75,11 +77,15 @@ public:
     virtual bool has(const std::string& name) const = 0;
     // The record's bytes; Error when absent or corrupt.
     virtual std::string get(const std::string& name) const = 0;
+    // The bytes of the storage the pickle calls `key`, of `numel` items of `item_size` bytes (at
+    // least that many bytes; Error when it is absent). Default: record "data/<key>".
+    virtual std::string storage(const std::string& key, size_t item_size, int64_t numel) const;
 };
 
 // The pickle machine alone: `size` bytes of pickle whose storages are records of `records`. Error
 // on anything outside the limits above (the fuzzer's entry point; PthCheckpoint::read uses it).
-PickleValuePtr unpickle(const uint8_t* data, size_t size, const PthRecords& records);
+// `consumed`, when given, receives the bytes up to and including the pickle's STOP.
+PickleValuePtr unpickle(const uint8_t* data, size_t size, const PthRecords& records, size_t* consumed = nullptr);
 
 // One tensor of a state dict; Error naming the file and the key when absent, or when its shape
 // differs from `expected_shape` (when given).
