@@ -6,6 +6,7 @@
 #include "ganvas/io/pth_reader.h"
 #include "ganvas/models/sketchygan/mru.h"
 #include "ganvas/nn/conditional_batch_norm.h"
+#include "ganvas/nn/inception.h"
 #include "ganvas/nn/spectral_norm.h"
 #include "ganvas/nn/vgg.h"
 
@@ -45,6 +46,51 @@ TEST(Vgg19Relu31, PerceptualDistanceIsZeroOnEqualImagesAndCarriesGradients) {
     EXPECT_GT(d.item<double>(), 0.0);
     d.backward();
     EXPECT_GT(a.grad().abs().sum().item<double>(), 0.0);
+}
+
+// The stand-in has the real file's keys, kernels and legacy format, channels / 16 and 10 classes
+// (tests/fixtures/inception/make_inception_fixture.py); the reference is torchvision's Inception3
+// with the FID blocks, on pytorch-fid's preprocessing.
+TEST(FidInception, GivesPyTorchsPoolFeaturesAndLogitsFromTheLegacyWeightsFile) {
+    const fs::path dir = fs::path(GANVAS_FIXTURES_DIR) / "inception";
+    const auto net = load_fid_inception(dir / "inception_standin.pth");
+    EXPECT_EQ(net.feature_size(), 128);
+    EXPECT_EQ(net.classes(), 10);
+    const auto ref = PthCheckpoint::read(dir / "inception_expected.pth").state_dict();
+    torch::InferenceMode guard;
+    const auto out = net.forward(ref.at("input"));
+    ASSERT_EQ(out.pool.sizes(), ref.at("pool").sizes());
+    ASSERT_EQ(out.logits.sizes(), ref.at("logits").sizes());
+    EXPECT_LT(relative_error(out.pool, ref.at("pool")), 1e-4);
+    EXPECT_LT(relative_error(out.logits, ref.at("logits")), 1e-4);
+    // The two images differ, and so do their features.
+    EXPECT_GT((out.pool[0] - out.pool[1]).abs().max().item<double>(), 1e-3);
+}
+
+TEST(FidInception, AMissingOrMisshapenTensorIsNamed) {
+    const fs::path file = fs::path(GANVAS_FIXTURES_DIR) / "inception" / "inception_standin.pth";
+    const auto state = PthCheckpoint::read(file).state_dict();
+    const auto expect_error = [](std::map<std::string, torch::Tensor> s, const std::string& text) {
+        try {
+            FidInception net(std::move(s), "weights.pth");
+            FAIL() << "expected an error about " << text;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("weights.pth"), std::string::npos) << e.what();
+        }
+    };
+    auto missing = state;
+    missing.erase("Mixed_6c.branch7x7dbl_3.bn.running_var");
+    expect_error(missing, "Mixed_6c.branch7x7dbl_3.bn.running_var");
+    auto transposed = state;  // a 1x7 kernel where the architecture has 7x1
+    transposed["Mixed_6b.branch7x7_3.conv.weight"] = state.at("Mixed_6b.branch7x7_3.conv.weight").transpose(2, 3);
+    expect_error(transposed, "Mixed_6b.branch7x7_3.conv.weight");
+    auto wider = state;  // channel counts that do not chain
+    const auto w = state.at("Mixed_5c.branch1x1.conv.weight");
+    wider["Mixed_5c.branch1x1.conv.weight"] = torch::cat({w, w}, 1);
+    expect_error(wider, "do not fit together");
+    expect_error(PthCheckpoint::read(fs::path(GANVAS_FIXTURES_DIR) / "pth" / "state_dict.pth").state_dict(),
+                 "Conv2d_1a_3x3.conv.weight");
 }
 
 TEST(Vgg19Relu31, AWrongCheckpointNamesTheKey) {
