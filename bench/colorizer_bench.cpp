@@ -1,8 +1,10 @@
-// Training and inference speed of the colorizer: the five-block recipe, the same step as
-// bench/colorizer_peer.py, or (--unet) the default recipe; random 64x64 inputs, batch 16, medians
-// over timed steps. One JSON line.
+// Training and inference speed of the colorizer recipes on random 64x64 inputs, batch 16, medians
+// over timed steps. One JSON line. --recipe:
+//   blocks    the five-block network, RGB head, L1 + 0.1 GAN: the step bench/colorizer_peer.py mirrors
+//   unet-ab   U-Net trunk, a, b head, L1 x 100 + 0.03 GAN (the default of 2026-12-06; --unet)
+//   default   the default recipe now (ColorizerOptions{}: U-Net trunk, rebalanced bins + L1 x 100)
 //
-//   build/bench/colorizer_bench [--threads 2] [--batch 16] [--size 64] [--steps 20] [--nchw] [--unet]
+//   build/bench/colorizer_bench [--threads 2] [--batch 16] [--size 64] [--steps 20] [--nchw] [--recipe R]
 #include "ganvas/core/process.h"
 #include "ganvas/core/color.h"
 #include "bench_util.h"
@@ -17,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
 
 using ganvas::bench::median;
 using ganvas::bench::now;
@@ -25,7 +28,8 @@ int main(int argc, char** argv) {
     ganvas::init_process(argv);
     int threads = 2, steps = 20, warmup = 3;
     int64_t batch = 16, size = 64;
-    bool channels_last = true, unet = false;
+    bool channels_last = true;
+    std::string recipe = "blocks";
     for (int i = 1; i < argc; ++i) {
         const auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
         if (!std::strcmp(argv[i], "--threads")) threads = next();
@@ -33,7 +37,8 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--size")) size = next();
         else if (!std::strcmp(argv[i], "--steps")) steps = next();
         else if (!std::strcmp(argv[i], "--nchw")) channels_last = false;
-        else if (!std::strcmp(argv[i], "--unet")) unet = true;
+        else if (!std::strcmp(argv[i], "--unet")) recipe = "unet-ab";
+        else if (!std::strcmp(argv[i], "--recipe") && i + 1 < argc) recipe = argv[++i];
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
             return 2;
@@ -41,14 +46,19 @@ int main(int argc, char** argv) {
     }
     ganvas::configure_threads(threads);
     torch::manual_seed(0);
-    // The five-block network with RGB head (the recipe bench/colorizer_peer.py mirrors), or with
-    // --unet the default recipe since issue 24 (U-Net trunk, a, b head).
     ganvas::ColorizerOptions options;
     options.image_size = size;
-    if (!unet) {
+    if (recipe == "blocks") {
         options.trunk = ganvas::ColorTrunk::Blocks;
         options.head = ganvas::ChromaHead::Rgb;
         options.adv_weight = 0.1;
+    } else if (recipe == "unet-ab") {
+        options.trunk = ganvas::ColorTrunk::Unet;
+        options.head = ganvas::ChromaHead::Ab;
+        options.adv_weight = 0.03;
+    } else if (recipe != "default") {
+        std::cerr << "--recipe: blocks, unet-ab or default\n";
+        return 2;
     }
     ganvas::ColorizerModel model(options);
     ganvas::Placement placement;
@@ -71,6 +81,7 @@ int main(int argc, char** argv) {
     }
     const double step = median(train_s);
     nlohmann::json out = {{"impl", channels_last ? "ganvas" : "ganvas-nchw"},
+                          {"recipe", recipe},
                           {"threads", threads},
                           {"batch", batch},
                           {"size", size},

@@ -33,17 +33,20 @@ declare -A flags=(
     [encoder-ab-adv]="--set trunk=encoder --set head=ab --set adv_weight=0.1"
     [encoder-bins]="--set trunk=encoder --set head=bins --set rec_weight=0 --set adv_weight=0"
     [encoder-bins-adv]="--set trunk=encoder --set head=bins --set rec_weight=0 --set adv_weight=0.1"
+    [unet-bins-l1]="--set trunk=unet --set head=bins --set rec_weight=100 --set adv_weight=0"
+    [unet-bins-l1w50]="--set trunk=unet --set head=bins --set rec_weight=50 --set adv_weight=0"
+    [unet-ab-adv03-3k]="--set trunk=unet --set head=ab --set adv_weight=0.03"
 )
-# "default" is the chosen recipe at its own 3,000 steps; the others run 1,500.
-order=(default unet-ab unet-ab-adv03 unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
+# Steps: 1,500 (the old default's budget) unless named here.
+declare -A steps_of=([default]=3000 [unet-bins-l1]=3000 [unet-ab-adv03-3k]=3000)
+order=(default unet-ab-adv03-3k unet-bins-l1 unet-bins-l1w50 unet-ab unet-ab-adv03 unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
 (( $# > 0 )) && order=("$@")
 seeds=${SEEDS:-0 1 2}
 
 train_one() {  # name seed
     local out=$work/$1-s$2
     # shellcheck disable=SC2086
-    local steps=1500
-    [[ $1 == default ]] && steps=3000
+    local steps=${steps_of[$1]:-1500}
     "$ganvas" train --model colorizer ${flags[$1]} --data "$shared/data/faces/celeba-train" --steps "$steps" \
         --batch 16 --seed "$2" --threads 1 --log-every 50 --out "$out" \
         $([[ -e "$out/checkpoint.pt" ]] && echo --resume) > "$out.log" 2>&1

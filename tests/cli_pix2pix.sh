@@ -53,6 +53,10 @@ grep -q '"l1"' "$work/eval.json" && [[ -s "$work/html/index.html" ]] || { echo "
     --realism-vgg "$(dirname "$0")/fixtures/vgg/vgg_random.pth" --json "$work/eval2.json" > "$work/eval2.log" 2>&1
 check "eval pix2pix with realism scores" 0 $? "$work/eval2.log" "realism on VGG-19 features"
 grep -q '"realism_vgg"' "$work/eval2.json" || { echo "FAIL: eval JSON realism"; failures=$((failures + 1)); }
+"$ganvas" eval --checkpoint "$work/run" --data "$work/ab" --split val --val-ratio 0.25 --threads 1 \
+    --realism-inception "$(dirname "$0")/fixtures/inception/inception_standin.pth" --json "$work/eval3.json" > "$work/eval3.log" 2>&1
+check "eval pix2pix with the standard Inception realism" 0 $? "$work/eval3.log" "standard realism on Inception-v3"
+grep -q '"realism_inception"' "$work/eval3.json" || { echo "FAIL: eval JSON Inception realism"; failures=$((failures + 1)); }
 
 "$ganvas" train --data "$work/ab" --out "$work/x" --model pix2pix --netG unet_512 > "$work/e3.log" 2>&1
 check "bad --netG" 2 $? "$work/e3.log" "--netG"

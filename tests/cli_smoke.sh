@@ -45,6 +45,33 @@ vgg="$(dirname "$0")/fixtures/vgg/vgg_random.pth"
 "$ganvas" eval --checkpoint "$work/run" --data "$work/data" --json "$work/eval2.json" --realism-vgg "$vgg" --threads 1 > "$work/eval2.log" 2>&1
 check "eval with realism scores" 0 $? "$work/eval2.log" "KID (VGG)"
 grep -q '"kid_vgg"' "$work/eval2.json" && grep -q '"blotched"' "$work/eval2.json" || { echo "FAIL: eval JSON realism"; failures=$((failures + 1)); }
+# The standard FID, KID and IS through a narrow random stand-in of pytorch-fid's Inception weights
+# (same keys, kernels and legacy .pth format): the path, not the numbers.
+inception="$(dirname "$0")/fixtures/inception/inception_standin.pth"
+"$ganvas" eval --checkpoint "$work/run" --data "$work/data" --limit 12 --json "$work/eval3.json" --realism-inception "$inception" --threads 1 > "$work/eval3.log" 2>&1
+check "eval with the standard Inception realism" 0 $? "$work/eval3.log" "standard realism on Inception-v3"
+grep -q '"fid_inception"' "$work/eval3.json" && grep -q '"is_inception"' "$work/eval3.json" || { echo "FAIL: eval JSON Inception"; failures=$((failures + 1)); }
+"$ganvas" eval --checkpoint "$work/run" --data "$work/data" --realism-inception "$vgg" > "$work/eval3b.log" 2>&1
+check "VGG weights given as Inception's are named" 1 $? "$work/eval3b.log" "Conv2d_1a_3x3"
+# Request parameters for every evaluated image: a bins-head colorizer decoded more vividly.
+"$ganvas" train --data "$work/data" --out "$work/bins" --steps 2 --set head=bins "${tiny[@]}" > "$work/bins.log" 2>&1
+check "train a bins-head colorizer" 0 $? "$work/bins.log"
+"$ganvas" eval --checkpoint "$work/bins" --data "$work/data" --param temperature=0.2 --json "$work/eval4.json" --threads 1 > "$work/eval4.log" 2>&1
+check "eval --param temperature" 0 $? "$work/eval4.log"
+grep -q '"temperature"' "$work/eval4.json" || { echo "FAIL: eval JSON lacks its parameters"; failures=$((failures + 1)); }
+"$ganvas" colorize --checkpoint "$work/bins" "$work/in/a.png" --out "$work/out4" --param temperature=0.1 --threads 1 > "$work/c4.log" 2>&1
+check "colorize --param temperature" 0 $? "$work/c4.log"
+"$ganvas" eval --checkpoint "$work/bins" --data "$work/data" --param warmth=3 > "$work/eval4b.log" 2>&1
+check "eval with an unknown parameter" 2 $? "$work/eval4b.log" "warmth"
+# A decode option set at export: the export decodes as the source with that request parameter.
+"$ganvas" export --checkpoint "$work/bins" --out "$work/vivid.pt" --set decode_temperature=0.1 > "$work/x1.log" 2>&1
+check "export --set decode_temperature" 0 $? "$work/x1.log" "exported colorizer"
+"$ganvas" colorize --checkpoint "$work/vivid.pt" "$work/in/a.png" --out "$work/out5" --threads 1 > "$work/c5.log" 2>&1
+check "colorize with the export" 0 $? "$work/c5.log"
+cmp -s "$work/out4/a.png" "$work/out5/a.png" || { echo "FAIL: the export does not decode at its decode_temperature"; failures=$((failures + 1)); }
+"$ganvas" export --checkpoint "$work/bins" --out "$work/other.pt" --set adv_weight=1 > "$work/x2.log" 2>&1
+check "export --set of a training option" 2 $? "$work/x2.log" "only how the weights are decoded"
+[[ ! -e "$work/other.pt" ]] || { echo "FAIL: a refused export left a file"; failures=$((failures + 1)); }
 
 # Bad input: usage errors exit 2, failures exit 1, and the message names the culprit.
 "$ganvas" train --data "$work/data" > "$work/e1.log" 2>&1;                        check "missing --out" 2 $? "$work/e1.log" "--out"

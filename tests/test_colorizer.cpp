@@ -14,6 +14,7 @@
 #include "ganvas/models/registry.h"
 
 #include <cmath>
+#include <sstream>
 
 namespace ganvas {
 using test::SeededTest;
@@ -185,6 +186,55 @@ TEST_F(SeededTest, BinsHeadTrainsAndRoundTrips) {
     EXPECT_TRUE(model->colorize(gray).equal(static_cast<ColorizerModel&>(*restored).colorize(gray)));
 }
 
+// The bins head decodes at the request's temperature, else the model's decode_temperature, else the
+// training one; lower is more vivid. Other heads refuse the parameter.
+TEST_F(SeededTest, BinsDecodeTemperatureFromRequestOrOptions) {
+    auto options = test::tiny_colorizer_options();
+    options.trunk = ColorTrunk::Unet;
+    options.head = ChromaHead::Bins;
+    options.decode_temperature = 0;  // decode at the training temperature
+    ColorizerModel model(options);
+    model.train_step(random_batch(4, 16));
+    const auto gray = rgb_to_gray3(torch::rand({2, 3, 16, 16}));
+    constexpr double kNone = -100;  // no temperature parameter in the request
+    const auto infer_at = [&](GanModel& m, double t) {
+        InferenceRequest request;
+        request.inputs["gray"] = gray;
+        if (t != kNone) request.parameters["temperature"] = t;
+        return m.infer(request).outputs.front().images;
+    };
+    const auto chroma = [](const torch::Tensor& rgb) { return rgb_to_lab(rgb).narrow(1, 1, 2).abs().mean().item<double>(); };
+    const auto trained = infer_at(model, kNone), vivid = infer_at(model, 0.05), plain = infer_at(model, 1.0);
+    EXPECT_TRUE(trained.equal(infer_at(model, 0.0)));
+    EXPECT_TRUE(trained.equal(model.colorize(rgb_to_gray3(gray), options.bin_temperature)));
+    EXPECT_FALSE(vivid.equal(trained));
+    EXPECT_GT(chroma(vivid), chroma(trained));
+    EXPECT_GT(chroma(trained), chroma(plain));
+    // The same weights with decode_temperature 0.05 decode as the request at 0.05 did.
+    std::stringstream weights;
+    {
+        torch::serialize::OutputArchive ar;
+        model.save(ar);
+        ar.save_to(weights);
+    }
+    options.decode_temperature = 0.05;
+    ColorizerModel decoded(options);
+    torch::serialize::InputArchive in;
+    in.load_from(weights);
+    decoded.load(in);
+    EXPECT_TRUE(infer_at(decoded, kNone).equal(vivid));
+    EXPECT_TRUE(infer_at(decoded, 0.38).equal(infer_at(model, 0.38)));
+    EXPECT_THROW(infer_at(model, 1.5), UsageError);
+    EXPECT_THROW(infer_at(model, -0.5), UsageError);
+    EXPECT_THROW(ColorizerOptions::from_json({{"head", "bins"}, {"decode_temperature", 2.0}}), UsageError);
+    auto ab = test::tiny_colorizer_options();
+    ab.trunk = ColorTrunk::Unet;
+    ab.head = ChromaHead::Ab;
+    ColorizerModel ab_model(ab);
+    EXPECT_THROW(infer_at(ab_model, 0.2), UsageError);
+    EXPECT_NO_THROW(infer_at(ab_model, 0.0));
+}
+
 TEST_F(SeededTest, WithoutTheAdversarialTermDiscriminatorIsLeftAlone) {
     auto options = test::tiny_colorizer_options();
     options.trunk = ColorTrunk::Encoder;
@@ -275,7 +325,10 @@ TEST(ColorizerOptions, PresetsJsonAndValidation) {
 }
 
 TEST_F(SeededTest, OneStepChangesBothNetworks) {
-    ColorizerModel model(test::tiny_colorizer_options());
+    auto options = test::tiny_colorizer_options();
+    options.head = ChromaHead::Ab;  // with an adversarial term (the default has none)
+    options.adv_weight = 0.1;
+    ColorizerModel model(options);
     const auto g0 = snapshot(*model.generator()), d0 = snapshot(*model.discriminator());
     const auto losses = model.train_step(random_batch(4, 16));
     EXPECT_EQ(losses.size(), 6u);

@@ -97,6 +97,28 @@ TEST(Realism, KernelInceptionDistanceByHand) {
     EXPECT_THROW(kernel_inception_distance(x.narrow(0, 0, 1), y), c10::Error);
 }
 
+TEST(Realism, InceptionScoreOnKnownDistributions) {
+    // Every image uniform over the classes: p(y|x) = p(y), KL 0, IS 1.
+    EXPECT_NEAR(inception_score(torch::zeros({20, 7}, torch::kFloat64)).mean, 1.0, 1e-12);
+    // K confident images on K distinct classes: KL = log K, IS = K (one split: 6 images, 2 per part at most 3 parts).
+    const auto confident = 60.0 * torch::eye(6, torch::kFloat64);
+    EXPECT_NEAR(inception_score(confident, 1).mean, 6.0, 1e-9);
+    // Two classes, each part of four images holding both classes twice: IS 2 in every part, spread 0.
+    const auto pair = 60.0 * torch::tensor({{1.0, 0.0}, {0.0, 1.0}, {1.0, 0.0}, {0.0, 1.0}}, torch::kFloat64);
+    const auto parts = inception_score(torch::cat({pair, pair, pair}), 3);
+    EXPECT_NEAR(parts.mean, 2.0, 1e-9);
+    EXPECT_NEAR(parts.spread, 0.0, 1e-9);
+    // By hand: p(y|x) = (0.5, 0.5) and (1, 0); p(y) = (0.75, 0.25); mean KL =
+    // (0.5 ln(0.5/0.75) + 0.5 ln(0.5/0.25) + ln(1/0.75)) / 2.
+    const auto hand = torch::tensor({{0.0, 0.0}, {80.0, 0.0}}, torch::kFloat64);
+    const double kl = (0.5 * std::log(0.5 / 0.75) + 0.5 * std::log(2.0) + std::log(1 / 0.75)) / 2;
+    EXPECT_NEAR(inception_score(hand).mean, std::exp(kl), 1e-9);
+    // Parts never hold fewer than 2 images: 5 images ask for 10 splits, get 2.
+    const auto few = inception_score(confident.narrow(0, 0, 5), 10);
+    EXPECT_GT(few.mean, 1.0);
+    EXPECT_THROW(inception_score(torch::zeros({1, 3}, torch::kFloat64)), c10::Error);
+}
+
 TEST(Realism, VggDescriptorsHaveOneRowPerImage) {
     torch::manual_seed(2);
     Vgg19Relu31 vgg;  // untrained weights: the shapes and the reduction are what is checked

@@ -17,6 +17,7 @@ namespace {
 struct EvalFlags {
     RuntimeFlags runtime;
     std::string checkpoint, data, split = "all", json;
+    std::vector<std::string> params;  // KEY=VALUE
     SplitOptions split_options;
     ModelEvalOptions options;
 };
@@ -26,9 +27,13 @@ void run(const EvalFlags& f) {
     const Split split = parse_split(f.split);
     auto loaded = load_checkpoint(f.checkpoint);
     auto model = load_model(loaded, placement);
+    ModelEvalOptions options = f.options;
+    const ModelDescriptor& d = model_descriptor(model->name());
+    for (const auto& pair : f.params) apply_key_value(pair, options.parameters, "--param");
+    check_options(d.name + " --param", d.parameters, options.parameters);
     auto files = model->data_files(f.data, split, f.split_options);
     if (files.empty()) throw Error("no images of split '" + f.split + "' under " + f.data);
-    const ModelEvaluation result = evaluate_model(*model, files, f.options);
+    const ModelEvaluation result = evaluate_model(*model, files, options);
     if (f.json == "-") {
         std::cout << result.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return;
@@ -59,6 +64,12 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--realism-vgg", flags->options.realism_vgg,
                     "also KID and FID against the true images on VGG-19 features from this vgg19_to_relu3_1.pth "
                     "(comparable between ganvas runs only: not the standard Inception numbers)");
+    cmd->add_option("--realism-inception", flags->options.realism_inception,
+                    "also the standard FID, KID and Inception Score from pytorch-fid's Inception weights "
+                    "(pt_inception-2015-12-05-6726825d.pth, which you provide; ganvas downloads nothing)");
+    cmd->add_option("--param", flags->params,
+                    "a request parameter as KEY=VALUE for every inference (see ganvas models; e.g. a bins-head "
+                    "colorizer's temperature=0.2)");
     cmd->add_option("--json", flags->json, "also write the results as JSON to this file ('-': stdout only)");
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags] { run(*flags); });

@@ -60,6 +60,7 @@ void register_export(CLI::App& app) {
     struct Flags {
         std::string checkpoint, out;
         bool half = false;
+        std::vector<std::string> set;  // KEY=VALUE
     };
     auto flags = std::make_shared<Flags>();
     auto* cmd = app.add_subcommand(
@@ -68,8 +69,13 @@ void register_export(CLI::App& app) {
     cmd->add_option("--out", flags->out, "the exported file (NAME.pt; `ganvas serve --models DIR` serves it as NAME)")
         ->required();
     cmd->add_flag("--half", flags->half, "store weights as float16 (half the size; computed in float32)");
+    cmd->add_option("--set", flags->set,
+                    "KEY=VALUE: an option that only changes how the weights are decoded (a colorizer's "
+                    "decode_temperature; see ganvas models)");
     cmd->callback([flags] {
-        const ExportSummary s = export_model(flags->checkpoint, flags->out, flags->half);
+        nlohmann::json decode = nlohmann::json::object();
+        for (const auto& pair : flags->set) apply_key_value(pair, decode, "--set");
+        const ExportSummary s = export_model(flags->checkpoint, flags->out, flags->half, decode);
         std::cout << fmt::format("exported {} (step {}) to {}: {:.2f} MB (source {:.2f} MB); outputs within {} of "
                                  "the source's (8-bit levels)\n",
                                  s.model, s.step, flags->out, s.bytes / 1e6, s.source_bytes / 1e6, s.max_difference);

@@ -99,6 +99,8 @@ CLI::App* add_predict_command(CLI::App& app, const std::string& name, const std:
     cmd->add_option("--checkpoint", flags->checkpoint, "checkpoint file or run folder")->required();
     cmd->add_option("inputs", flags->inputs, "image files or folders (recursive): the model's main input")->required();
     cmd->add_option("--out", flags->out, "output folder (relative paths kept, PNG)")->required();
+    cmd->add_option("--param", flags->params,
+                    "a request parameter as KEY=VALUE (see ganvas models; e.g. a bins-head colorizer's temperature=0.2)");
     add_runtime_flags(cmd, flags->runtime);
     cmd->callback([flags, name] { run(*flags, name); });
     return cmd;
@@ -113,7 +115,6 @@ void register_translate(CLI::App& app) {
                     "another named input as NAME=PATH: one image for all, or a folder with an image of the same "
                     "relative name per input; for a style, a folder gives one output per style and a contact sheet "
                     "(see ganvas models)");
-    cmd->add_option("--param", flags->params, "a request parameter as KEY=VALUE (see ganvas models)");
     cmd->add_option("--ab", flags->ab,
                     "inputs are AB pairs: translate the left or right half, or 'auto' (the model's input side)");
     cmd->add_flag("--keep-size", flags->keep_size, "resize outputs back to the input size");

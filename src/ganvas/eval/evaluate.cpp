@@ -51,6 +51,11 @@ nlohmann::json means_json(const MetricMeans& m) {
                         {"chroma_error_spread", m.chroma_spread}};
     if (!std::isnan(m.kid)) j["kid_vgg"] = m.kid;
     if (!std::isnan(m.fid)) j["fid_vgg"] = m.fid;
+    if (!std::isnan(m.fid_inception)) {
+        j["kid_inception"] = m.kid_inception;
+        j["fid_inception"] = m.fid_inception;
+        j["is_inception"] = m.is_inception;
+    }
     return j;
 }
 
@@ -72,6 +77,7 @@ nlohmann::json ColorizerEvaluation::to_json() const {
             {"model", means_json(model)},
             {"gray", means_json(gray)},
             {"truth", {{"colorfulness", truth_colorfulness}}}};
+    if (!std::isnan(truth_is_inception)) j["truth"]["is_inception"] = truth_is_inception;
     // "mean chroma" -> "mean_chroma", as earlier versions wrote it.
     for (const auto& [name, means] : baselines) {
         std::string key = name;
@@ -96,6 +102,17 @@ std::string ColorizerEvaluation::table() const {
     t += row("gray", gray);
     for (const auto& [name, means] : baselines) t += row(name.c_str(), means);
     t += fmt::format("{:<14}{:>10}{:>10}{:>14.1f}\n", "truth", "-", "-", truth_colorfulness);
+    if (!std::isnan(model.fid_inception)) {
+        t += "standard realism on Inception-v3 (pytorch-fid's weights):\n";
+        t += fmt::format("{:<14}{:>12}{:>12}{:>12}\n", "", "KID", "FID", "IS");
+        const auto irow = [](const char* name, const MetricMeans& m) {
+            return fmt::format("{:<14}{:>12.4f}{:>12.2f}{:>12.2f}\n", name, m.kid_inception, m.fid_inception, m.is_inception);
+        };
+        t += irow("model", model);
+        t += irow("gray", gray);
+        for (const auto& [name, means] : baselines) t += irow(name.c_str(), means);
+        t += fmt::format("{:<14}{:>12}{:>12}{:>12.2f}\n", "truth", "-", "-", truth_is_inception);
+    }
     return t;
 }
 
@@ -114,6 +131,10 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
     // VGG descriptors for the realism scores: truth, model, gray, then each baseline.
     std::optional<Vgg19Relu31> vgg;
     if (!options.realism_vgg.empty()) vgg = load_vgg19_relu31(options.realism_vgg);
+    // Inception pool features and logits of the same sets, in the same order.
+    std::optional<FidInception> inception;
+    std::optional<InceptionSets> inception_sets;
+    if (!options.realism_inception.empty()) inception = load_fid_inception(options.realism_inception);
     std::vector<std::vector<torch::Tensor>> descriptors;
     std::vector<std::pair<std::string, Accumulator>> acc_baselines;
     double truth_colorfulness = 0.0;
@@ -137,17 +158,24 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
         auto gray = quantize_8bit(rgb_to_gray3(truth));
         InferenceRequest request;
         request.inputs[main_input] = gray;
+        request.parameters = options.parameters;
         auto output = model.infer(request).outputs.front().images;
         const auto baselines = model.baselines(gray);
         if (acc_baselines.empty()) {
             for (const auto& b : baselines) acc_baselines.emplace_back(b.name, Accumulator{});
         }
-        if (vgg) {
+        if (vgg || inception) {
             // On the 8-bit images the other metrics see.
             std::vector<torch::Tensor> sets{truth, quantize_8bit(output), gray};
             for (const auto& b : baselines) sets.push_back(quantize_8bit(b.images));
-            descriptors.resize(sets.size());
-            for (size_t k = 0; k < sets.size(); ++k) descriptors[k].push_back(vgg_descriptors(*vgg, sets[k].to(torch::kCPU)));
+            if (vgg) {
+                descriptors.resize(sets.size());
+                for (size_t k = 0; k < sets.size(); ++k) descriptors[k].push_back(vgg_descriptors(*vgg, sets[k].to(torch::kCPU)));
+            }
+            if (inception) {
+                if (!inception_sets) inception_sets.emplace(*inception, sets.size());
+                for (size_t k = 0; k < sets.size(); ++k) inception_sets->add(k, sets[k]);
+            }
         }
         for (int64_t k = 0; k < truth.size(0); ++k) {
             const cv::Mat t = tensor_to_image(truth[k]), o = tensor_to_image(output[k]);
@@ -178,6 +206,19 @@ ColorizerEvaluation evaluate_colorization(GanModel& model, const std::vector<fs:
             const auto fake = torch::cat(descriptors[k]);
             m.kid = kernel_inception_distance(fake, real);
             m.fid = frechet_distance(fake, real);
+        };
+        score(1, result.model);
+        score(2, result.gray);
+        for (size_t b = 0; b < result.baselines.size(); ++b) score(3 + b, result.baselines[b].second);
+    }
+    if (inception_sets && result.images >= 2) {
+        const auto real = inception_sets->pool(0);
+        result.truth_is_inception = inception_score(inception_sets->logits(0)).mean;
+        const auto score = [&](size_t k, MetricMeans& m) {
+            const auto fake = inception_sets->pool(k);
+            m.kid_inception = kernel_inception_distance(fake, real);
+            m.fid_inception = frechet_distance(fake, real);
+            m.is_inception = inception_score(inception_sets->logits(k)).mean;
         };
         score(1, result.model);
         score(2, result.gray);

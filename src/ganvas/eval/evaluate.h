@@ -28,6 +28,10 @@ struct MetricMeans {
     // Against the true photos on VGG-19 features (realism.h; NaN unless EvalOptions::realism_vgg).
     double kid = std::numeric_limits<double>::quiet_NaN();
     double fid = std::numeric_limits<double>::quiet_NaN();
+    // The standard numbers on Inception-v3 (NaN unless EvalOptions::realism_inception).
+    double kid_inception = std::numeric_limits<double>::quiet_NaN();
+    double fid_inception = std::numeric_limits<double>::quiet_NaN();
+    double is_inception = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct ColorizerEvaluation {
@@ -37,6 +41,7 @@ struct ColorizerEvaluation {
     MetricMeans model, gray;
     std::vector<std::pair<std::string, MetricMeans>> baselines;  // the model's, by name
     double truth_colorfulness = 0.0;
+    double truth_is_inception = std::numeric_limits<double>::quiet_NaN();
     // The means of baseline `name` (zeros when the model has none of that name).
     MetricMeans baseline(const std::string& name) const;
 
@@ -53,6 +58,9 @@ struct EvalOptions {
     int64_t examples = 0;
     // When set, KID and FID on VGG-19 features (realism.h) from these weights (vgg19_to_relu3_1.pth).
     std::filesystem::path realism_vgg;
+    // When set, the standard FID, KID and IS from pytorch-fid's Inception weights (realism.h).
+    std::filesystem::path realism_inception;
+    nlohmann::json parameters = nlohmann::json::object();  // of every inference request
 };
 
 // `model` must take the gray photo as its main input and know its size (input_size(), or

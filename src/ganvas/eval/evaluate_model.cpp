@@ -19,6 +19,8 @@ ModelEvaluation evaluate_model(GanModel& model, const std::vector<std::filesyste
             o.examples_dir = options.html_dir;
             o.examples = options.html_dir.empty() ? 0 : options.examples;
             o.realism_vgg = options.realism_vgg;
+            o.realism_inception = options.realism_inception;
+            o.parameters = options.parameters;
             const auto result = evaluate_colorization(model, files, o);
             out.json = result.to_json();
             out.table = result.table();
@@ -32,6 +34,8 @@ ModelEvaluation evaluate_model(GanModel& model, const std::vector<std::filesyste
             o.seed = options.seed;
             o.diversity = options.diversity;
             o.realism_vgg = options.realism_vgg;
+            o.realism_inception = options.realism_inception;
+            o.parameters = options.parameters;
             const auto result = evaluate_paired(model, files, o);
             out.json = result.to_json();
             out.table = result.table();
@@ -39,6 +43,7 @@ ModelEvaluation evaluate_model(GanModel& model, const std::vector<std::filesyste
         }
     }
     out.json["metric_set"] = to_string(out.metrics);
+    if (!options.parameters.empty()) out.json["parameters"] = options.parameters;
     return out;
 }
 

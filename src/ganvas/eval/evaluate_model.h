@@ -26,6 +26,10 @@ struct ModelEvalOptions {
     int64_t diversity = 0;               // paired: samples per input for the diversity score
     // KID and FID on VGG-19 features (realism.h) from these weights; empty: not computed.
     std::filesystem::path realism_vgg;
+    // The standard FID, KID and Inception Score from pytorch-fid's Inception weights (nn/inception.h).
+    std::filesystem::path realism_inception;
+    // Request parameters (the descriptor's `parameters`) for every inference call.
+    nlohmann::json parameters = nlohmann::json::object();
 };
 
 struct ModelEvaluation {

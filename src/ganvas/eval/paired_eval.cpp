@@ -59,6 +59,15 @@ nlohmann::json PairedEvaluation::to_json() const {
                             {"input_as_output", {{"kid", input_realism.kid}, {"fid", input_realism.fid}}},
                             {"features", "VGG-19 global averages of relu1_1, relu2_1, relu3_1 (not Inception)"}};
     }
+    if (inception.fid > -1.0) {
+        const auto scores = [](const RealismScores& r) {
+            return nlohmann::json{{"kid", r.kid}, {"fid", r.fid}, {"is", r.is}, {"is_spread", r.is_spread}};
+        };
+        j["realism_inception"] = {{"model", scores(inception)},
+                                  {"input_as_output", scores(input_inception)},
+                                  {"target", {{"is", target_is}, {"is_spread", target_is_spread}}},
+                                  {"features", "Inception-v3 pool (pytorch-fid's weights), 1,008-way softmax for IS"}};
+    }
     if (style.share_toward >= 0) {
         j["style_following"] = {{"pairs", style.pairs},
                                 {"share_toward_style", style.share_toward},
@@ -84,6 +93,12 @@ std::string PairedEvaluation::table() const {
     if (realism.kid > -1.0) {
         t += fmt::format("realism on VGG-19 features: KID {:.4f}, FID {:.2f} (input as output: KID {:.4f}, FID {:.2f})\n",
                          realism.kid, realism.fid, input_realism.kid, input_realism.fid);
+    }
+    if (inception.fid > -1.0) {
+        t += fmt::format("standard realism on Inception-v3: KID {:.4f}, FID {:.2f}, IS {:.2f} ± {:.2f} (input as output: "
+                         "KID {:.4f}, FID {:.2f}, IS {:.2f}; targets' IS {:.2f})\n",
+                         inception.kid, inception.fid, inception.is, inception.is_spread, input_inception.kid,
+                         input_inception.fid, input_inception.is, target_is);
     }
     if (diversity >= 0) t += fmt::format("diversity: mean pairwise L1 of {} samples per input {:.4f}\n", diversity_samples, diversity);
     if (class_accuracy_real >= 0) {
@@ -136,6 +151,10 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
     std::optional<Vgg19Relu31> vgg;
     if (!options.realism_vgg.empty()) vgg = load_vgg19_relu31(options.realism_vgg);
     std::vector<torch::Tensor> out_features, target_features, input_features;
+    std::optional<FidInception> inception;
+    if (!options.realism_inception.empty()) inception = load_fid_inception(options.realism_inception);
+    std::optional<InceptionSets> inception_sets;  // outputs, targets, inputs
+    if (inception) inception_sets.emplace(*inception, 3);
     if (!options.html_dir.empty()) fs::create_directories(options.html_dir / "images");
     Progress progress("eval", n);
     for (int64_t i = 0; i < n; ++i) {
@@ -153,6 +172,7 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         // Example i's own draw (seed + i), and its class when the model has classes.
         InferenceRequest request;
         request.inputs[main_input] = ex.input.unsqueeze(0);
+        request.parameters = options.parameters;
         for (const auto& spec : descriptor.inputs) {  // the further inputs the dataset makes (a style image)
             if (spec.name == main_input) continue;
             if (auto extra = ex.extra.find(spec.name); extra != ex.extra.end()) {
@@ -205,6 +225,11 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
             target_features.push_back(vgg_descriptors(*vgg, image_to_tensor(target).unsqueeze(0)));
             input_features.push_back(vgg_descriptors(*vgg, image_to_tensor(input).unsqueeze(0)));
         }
+        if (inception_sets) {
+            inception_sets->add(0, image_to_tensor(output).unsqueeze(0));
+            inception_sets->add(1, image_to_tensor(target).unsqueeze(0));
+            inception_sets->add(2, image_to_tensor(input).unsqueeze(0));
+        }
         result.image_size = target.rows;
         ++result.images;
         if (!options.html_dir.empty() && static_cast<int64_t>(rows.size()) < options.html_rows) {
@@ -226,6 +251,19 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         const auto real = torch::cat(target_features), fake = torch::cat(out_features), in = torch::cat(input_features);
         result.realism = {kernel_inception_distance(fake, real), frechet_distance(fake, real)};
         result.input_realism = {kernel_inception_distance(in, real), frechet_distance(in, real)};
+    }
+    if (inception_sets && result.images >= 2) {
+        const auto real = inception_sets->pool(1);
+        const auto score = [&](size_t k) {
+            const auto fake = inception_sets->pool(k);
+            const auto is = inception_score(inception_sets->logits(k));
+            return RealismScores{kernel_inception_distance(fake, real), frechet_distance(fake, real), is.mean, is.spread};
+        };
+        result.inception = score(0);
+        result.input_inception = score(2);
+        const auto target_is = inception_score(inception_sets->logits(1));
+        result.target_is = target_is.mean;
+        result.target_is_spread = target_is.spread;
     }
     if (options.diversity >= 2) {
         result.diversity_samples = options.diversity;

@@ -22,6 +22,7 @@ struct PairedMeans {
 // Realism of the outputs against the targets on VGG-19 features (realism.h; not Inception's).
 struct RealismScores {
     double kid = -1.0, fid = -1.0;  // -1: not measured
+    double is = -1.0, is_spread = 0.0;  // Inception Score (Inception only)
 };
 
 struct PairedEvaluation {
@@ -37,6 +38,10 @@ struct PairedEvaluation {
     // the outputs (-1: not measured).
     double class_accuracy_real = -1.0, class_accuracy_output = -1.0;
     RealismScores realism, input_realism;  // the outputs', and the inputs' as a floor
+    // The standard numbers on Inception-v3 (PairedEvalOptions::realism_inception): the outputs',
+    // the inputs', and the targets' Inception Score.
+    RealismScores inception, input_inception;
+    double target_is = -1.0, target_is_spread = 0.0;
     // The descriptor's eval variants (the model with some parameters set), by name.
     std::vector<std::pair<std::string, PairedMeans>> variants;
     // Models with a style input (an each_file input beside the main one): sketch s_i with its own
@@ -63,6 +68,8 @@ struct PairedEvalOptions {
     int64_t size = 0;                  // > 0: output and target area-resized to size x size first
     int64_t diversity = 0;             // >= 2: also translate every input this many times
     std::filesystem::path realism_vgg; // when set: KID and FID on VGG-19 features from these weights
+    std::filesystem::path realism_inception;  // when set: standard FID, KID, IS (pytorch-fid's weights)
+    nlohmann::json parameters = nlohmann::json::object();  // of every inference request
 };
 
 // `files` are the pairs as the model's dataset reads them (evaluation mode: no augmentation).

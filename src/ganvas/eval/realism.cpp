@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 namespace ganvas {
 
 torch::Tensor vgg_descriptors(Vgg19Relu31& vgg, const torch::Tensor& rgb) {
@@ -55,6 +59,38 @@ double frechet_distance(const torch::Tensor& x_in, const torch::Tensor& y_in) {
     const auto [mu1, cov1] = moments(x_in);
     const auto [mu2, cov2] = moments(y_in);
     return frechet_distance(mu1, cov1, mu2, cov2);
+}
+
+InceptionScore inception_score(const torch::Tensor& logits_in, int64_t splits) {
+    TORCH_CHECK(logits_in.dim() == 2 && logits_in.size(0) >= 2 && logits_in.size(1) >= 2,
+                "Inception Score: logits must be [N >= 2, K >= 2]");
+    TORCH_CHECK(splits >= 1, "Inception Score: at least one split");
+    const auto logits = logits_in.to(torch::kFloat64);
+    const int64_t n = logits.size(0);
+    const int64_t parts = std::max<int64_t>(1, std::min(splits, n / 2));
+    const auto log_p = torch::log_softmax(logits, 1);
+    std::vector<double> scores;
+    for (int64_t s = 0; s < parts; ++s) {
+        const int64_t begin = s * n / parts, end = (s + 1) * n / parts;
+        const auto lp = log_p.slice(0, begin, end);
+        const auto log_marginal = torch::logsumexp(lp, 0) - std::log(static_cast<double>(end - begin));
+        const auto kl = (lp.exp() * (lp - log_marginal)).sum(1).mean();
+        scores.push_back(std::exp(kl.item<double>()));
+    }
+    InceptionScore out;
+    out.mean = 0;
+    for (double v : scores) out.mean += v / static_cast<double>(scores.size());
+    double var = 0;
+    for (double v : scores) var += (v - out.mean) * (v - out.mean) / static_cast<double>(scores.size());
+    out.spread = std::sqrt(var);
+    return out;
+}
+
+void InceptionSets::add(size_t k, const torch::Tensor& rgb) {
+    torch::InferenceMode guard;
+    const auto out = net_.forward(rgb.to(torch::kCPU));
+    pool_.at(k).push_back(out.pool.to(torch::kFloat64));
+    logits_.at(k).push_back(out.logits.to(torch::kFloat64));
 }
 
 }  // namespace ganvas

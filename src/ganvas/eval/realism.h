@@ -7,7 +7,14 @@
 // the global averages of relu1_1, relu2_1 and relu3_1 (64 + 128 + 256 = 448 values). These are
 // NOT the standard Inception-v3 pool3 numbers that papers quote, and are only comparable with
 // each other (same features, same image size, same real set).
+//
+// The standard numbers need the user's copy of pytorch-fid's Inception weights (nn/inception.h):
+// FID and KID on its 2,048 pool features and the Inception Score (Salimans et al., "Improved
+// techniques for training GANs", NeurIPS 2016) on its 1,008-way softmax. With fewer images than
+// features (2,048) the covariances are singular and FID is biased upward; compare such numbers
+// only at equal set sizes.
 #pragma once
+#include "ganvas/nn/inception.h"
 #include "ganvas/nn/vgg.h"
 
 #include <torch/types.h>
@@ -29,5 +36,28 @@ double frechet_distance(const torch::Tensor& mu1, const torch::Tensor& cov1, con
                         const torch::Tensor& cov2);
 // From the sets themselves ([M, D], [N, D], M, N >= 2; sample covariances, N - 1).
 double frechet_distance(const torch::Tensor& x, const torch::Tensor& y);
+
+// Inception Score of class logits [N, K]: exp(mean over images of KL(p(y|x) || p(y))), p(y) the
+// mean of p(y|x) over the part; the set split into `splits` consecutive parts (fewer when N is
+// small: each holds at least 2 images), mean and standard deviation over the parts.
+struct InceptionScore {
+    double mean = -1.0;    // -1: not measured
+    double spread = 0.0;
+};
+InceptionScore inception_score(const torch::Tensor& logits, int64_t splits = 10);
+
+// Pool features and logits of image sets, batch by batch, for the standard FID, KID and IS.
+class InceptionSets {
+public:
+    explicit InceptionSets(const FidInception& net, size_t sets) : net_(net), pool_(sets), logits_(sets) {}
+    // rgb [N, 3, H, W] in [0, 1] into set `k`, in inference mode.
+    void add(size_t k, const torch::Tensor& rgb);
+    torch::Tensor pool(size_t k) const { return torch::cat(pool_.at(k)); }      // [N, C] float64
+    torch::Tensor logits(size_t k) const { return torch::cat(logits_.at(k)); }  // [N, K] float64
+
+private:
+    const FidInception& net_;
+    std::vector<std::vector<torch::Tensor>> pool_, logits_;
+};
 
 }  // namespace ganvas

@@ -49,13 +49,24 @@ double max_difference(const ImageResult& a, const ImageResult& b) {
 
 }  // namespace
 
-ExportSummary export_model(const fs::path& source, const fs::path& out, bool half) {
+ExportSummary export_model(const fs::path& source, const fs::path& out, bool half, const nlohmann::json& decode) {
     const fs::path source_file = resolve_checkpoint_path(source);
     std::error_code ec;
     if (fs::exists(out, ec) && fs::equivalent(out, source_file, ec)) {
         throw UsageError("export: " + out.string() + " is the source checkpoint itself; choose another --out");
     }
-    const LoadedCheckpoint loaded = load_checkpoint(source_file);
+    LoadedCheckpoint loaded = load_checkpoint(source_file);
+    const ModelDescriptor& descriptor = model_descriptor(loaded.header.model);
+    for (const auto& [key, value] : decode.items()) {
+        const auto& allowed = descriptor.decode_options;
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+            std::string list;
+            for (const auto& k : allowed) list += (list.empty() ? "" : ", ") + k;
+            throw UsageError("export --set " + key + ": only how the weights are decoded may change after training (" +
+                             descriptor.name + ": " + (list.empty() ? std::string("none") : list) + ")");
+        }
+        loaded.header.options[key] = value;
+    }
     const Placement cpu{torch::kCPU, true};
     std::shared_ptr<GanModel> model = load_model(loaded, cpu);
 

@@ -25,9 +25,12 @@ struct ExportSummary {
 
 // Writes `out` atomically from the checkpoint (file or run folder) at `source`, then loads it back
 // and runs both on the same generated inputs and seed; `max_difference` is what half precision
-// changed (0 for float32). Throws Error naming the file when the source is no checkpoint or `out`
-// would overwrite it.
-ExportSummary export_model(const std::filesystem::path& source, const std::filesystem::path& out, bool half);
+// changed (0 for float32). `decode` sets options of the descriptor's decode_options (how the
+// weights are decoded, not what they are) in the export; the comparison then runs the source with
+// them too. Throws Error naming the file when the source is no checkpoint or `out` would overwrite
+// it, UsageError naming the key when `decode` holds another option.
+ExportSummary export_model(const std::filesystem::path& source, const std::filesystem::path& out, bool half,
+                           const nlohmann::json& decode = nlohmann::json::object());
 
 // The folder of the shipped models (models/ in the repository): $GANVAS_MODELS when set, else
 // models/ above or beside the executable (build/ganvas finds the source tree's), else the source

@@ -59,6 +59,9 @@ struct ModelDescriptor {
     // in legacy_options.
     std::vector<OptionSpec> options;
     std::vector<std::string> legacy_options;
+    // Options that only change how trained weights are decoded at inference (the colorizer's
+    // decode_temperature): `ganvas export --set` may change them after training.
+    std::vector<std::string> decode_options;
     int64_t image_size = 64;  // default training resolution
     // From the resolved options (pix2pix counts epochs; the others steps).
     std::function<TrainDefaults(const nlohmann::json& options)> train_defaults;

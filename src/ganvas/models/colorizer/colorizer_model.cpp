@@ -1,6 +1,7 @@
 #include "ganvas/models/colorizer/colorizer_model.h"
 
 #include "ganvas/core/color.h"
+#include "ganvas/core/error.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/data/image_folder.h"
 #include "ganvas/losses/gan_loss.h"
@@ -154,23 +155,23 @@ NamedValues ColorizerModel::train_step(const Batch& batch) {
     return values;
 }
 
-torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray) {
+torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray, double temperature) {
     torch::InferenceMode guard;
-    auto out = generator_->forward(placement_.apply(gray));
+    auto out = generator_->forward(placement_.apply(gray), temperature > 0 ? temperature : options_.decode_temperature);
     return out.to(torch::kCPU).contiguous();
 }
 
-torch::Tensor ColorizerModel::colorize_at_train_size(const torch::Tensor& gray) {
+torch::Tensor ColorizerModel::colorize_at_train_size(const torch::Tensor& gray, double temperature) {
     namespace F = torch::nn::functional;
     torch::InferenceMode guard;
     const int64_t size = options_.image_size, h = gray.size(2), w = gray.size(3);
     const int64_t short_side = std::min(h, w);
-    if (short_side <= size) return colorize(gray);
+    if (short_side <= size) return colorize(gray, temperature);
     const double s = static_cast<double>(size) / static_cast<double>(short_side);
     const auto side = [&](int64_t n) { return std::max<int64_t>(1, std::llround(static_cast<double>(n) * s)); };
     const auto cpu = gray.to(torch::kCPU);
     const auto small = F::interpolate(cpu, F::InterpolateFuncOptions().size(std::vector<int64_t>{side(h), side(w)}).mode(torch::kArea));
-    auto ab = rgb_to_lab(colorize(small)).narrow(1, 1, 2);
+    auto ab = rgb_to_lab(colorize(small, temperature)).narrow(1, 1, 2);
     ab = F::interpolate(ab, F::InterpolateFuncOptions()
                                 .size(std::vector<int64_t>{h, w})
                                 .mode(torch::kBilinear)
@@ -181,7 +182,13 @@ torch::Tensor ColorizerModel::colorize_at_train_size(const torch::Tensor& gray) 
 InferenceResult ColorizerModel::run_inference(const InferenceRequest& request) {
     const auto gray = rgb_to_gray3(request.inputs.at("gray"));
     const bool at_train_size = request.parameters.value("at_train_size", false);
-    const auto out = at_train_size ? colorize_at_train_size(gray) : colorize(gray);
+    const double temperature = request.parameters.value("temperature", 0.0);
+    if (temperature != 0 && options_.head != ChromaHead::Bins) {
+        throw UsageError("parameter 'temperature' applies only to a colorizer with head=bins (this one has head=" +
+                         std::string(options_.head == ChromaHead::Ab ? "ab" : "rgb") + ")");
+    }
+    if (temperature < 0 || temperature > 1) throw UsageError("parameter 'temperature' must be 0 (the trained one) or in (0, 1]");
+    const auto out = at_train_size ? colorize_at_train_size(gray, temperature) : colorize(gray, temperature);
     InferenceResult result;
     // Deterministic: every sample is the same image.
     for (int64_t k = 0; k < request.samples; ++k) result.outputs.push_back({sample_output_name(k, request.samples), out});
@@ -230,12 +237,16 @@ ModelDescriptor colorizer_descriptor() {
     d.summary = "face colorization GAN: a gray photo in, a color photo out";
     d.reference = "Li Ju, Face colorization GAN (2018); ganvas's default recipe in docs/RESULTS.md";
     d.options = colorizer_option_specs();
+    d.decode_options = {"decode_temperature"};
     d.image_size = 64;
     d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{3000, 0, 16}; };
     d.inputs = {{"gray", "a photo; only its luma is used, so gray or color both work"}};
     d.parameters = {{"at_train_size", OptionType::Bool, false,
                      "run the network at its training resolution and put the predicted chroma on the "
-                     "full-resolution lightness"}};
+                     "full-resolution lightness"},
+                    {"temperature", OptionType::Float, 0.0,
+                     "head=bins only: the annealed-mean temperature decoding the a, b bins, in (0, 1]; lower "
+                     "is more vivid, 1 the plain mean (0: the model's decode_temperature)"}};
     d.metrics = MetricSet::Colorization;
     d.create = [](const nlohmann::json& options) {
         return std::make_unique<ColorizerModel>(ColorizerOptions::from_json(options));

@@ -57,11 +57,12 @@ public:
     void load(torch::serialize::InputArchive& archive) override;
     int64_t parameter_count() const override { return parts_.parameter_count(); }
 
-    // gray: [N, 3, H, W] -> RGB [N, 3, H, W] on CPU, in inference mode. Any H, W.
-    torch::Tensor colorize(const torch::Tensor& gray);
+    // gray: [N, 3, H, W] -> RGB [N, 3, H, W] on CPU, in inference mode. Any H, W. `temperature`:
+    // the bins head's annealed-mean temperature (0: the trained one).
+    torch::Tensor colorize(const torch::Tensor& gray, double temperature = 0);
     // The network on a copy whose short side is the training size (area-resized), its chroma
     // upsampled onto the full-resolution lightness: large photos keep their detail.
-    torch::Tensor colorize_at_train_size(const torch::Tensor& gray);
+    torch::Tensor colorize_at_train_size(const torch::Tensor& gray, double temperature = 0);
     // Input lightness with the training set's per-pixel mean a, b (resized to H, W).
     torch::Tensor mean_chroma(const torch::Tensor& gray) const;
 

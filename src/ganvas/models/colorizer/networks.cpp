@@ -146,7 +146,7 @@ torch::Tensor ColorizerGeneratorImpl::features(const torch::Tensor& x) {
     TORCH_CHECK(false, "unknown trunk");
 }
 
-GeneratorOutput ColorizerGeneratorImpl::run(const torch::Tensor& gray) {
+GeneratorOutput ColorizerGeneratorImpl::run(const torch::Tensor& gray, double temperature) {
     namespace F = torch::nn::functional;
     TORCH_CHECK(gray.dim() == 4 && gray.size(1) == 3, "generator input must be [N, 3, H, W], got ",
                 gray.sizes());
@@ -167,7 +167,7 @@ GeneratorOutput ColorizerGeneratorImpl::run(const torch::Tensor& gray) {
     } else {
         // At half resolution (chroma is smooth; Zhang et al. predict at a quarter), bilinear back up.
         out.logits = head_conv->forward(F::avg_pool2d(f, F::AvgPool2dFuncOptions(2).ceil_mode(true)));
-        ab = F::interpolate(AbBins::annealed_mean(out.logits, temperature_),
+        ab = F::interpolate(AbBins::annealed_mean(out.logits, temperature > 0 ? temperature : temperature_),
                             F::InterpolateFuncOptions().size(std::vector<int64_t>{x.size(2), x.size(3)})
                                 .mode(torch::kBilinear).align_corners(false));
         ab = crop(ab);

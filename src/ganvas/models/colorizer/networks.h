@@ -52,9 +52,10 @@ class ColorizerGeneratorImpl : public torch::nn::Module {
 public:
     ColorizerGeneratorImpl(std::vector<int64_t> widths, ColorOutput output, ColorTrunk trunk = ColorTrunk::Blocks,
                            ChromaHead head = ChromaHead::Rgb, double bin_temperature = 0.38);
-    // gray: [N, 3, H, W] in [0, 1] (gray replicated) -> [N, 3, H, W] RGB in [0, 1]
-    torch::Tensor forward(const torch::Tensor& gray) { return run(gray).rgb; }
-    GeneratorOutput run(const torch::Tensor& gray);
+    // gray: [N, 3, H, W] in [0, 1] (gray replicated) -> [N, 3, H, W] RGB in [0, 1]. Head bins:
+    // decoded at `temperature` (0: the trained one; lower is more vivid, 1 is the plain mean).
+    torch::Tensor forward(const torch::Tensor& gray, double temperature = 0) { return run(gray, temperature).rgb; }
+    GeneratorOutput run(const torch::Tensor& gray, double temperature = 0);
 
 private:
     torch::Tensor features(const torch::Tensor& gray);  // the trunk's last features

@@ -66,6 +66,9 @@ void ColorizerOptions::validate() const {
     }
     if (bin_weight < 0) throw UsageError("--bin-weight must be non-negative");
     if (!(bin_temperature > 0) || bin_temperature > 1) throw UsageError("--bin-temperature must be in (0, 1]");
+    if (!(decode_temperature >= 0) || decode_temperature > 1) {
+        throw UsageError("--decode-temperature must be 0 (the training one) or in (0, 1]");
+    }
     if (rebalance < 0 || rebalance > 1) throw UsageError("--rebalance must be in [0, 1]");
     if (!(lr > 0)) throw UsageError("--lr must be positive");
     if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw UsageError("Adam betas must be in [0, 1)");
@@ -81,6 +84,7 @@ nlohmann::json ColorizerOptions::to_json() const {
             {"head", name_of(kHeads, head)},
             {"bin_weight", bin_weight},
             {"bin_temperature", bin_temperature},
+            {"decode_temperature", decode_temperature},
             {"rebalance", rebalance},
             {"reconstruction", reconstruction == ReconstructionLoss::L1 ? "l1" : "l2"},
             {"rec_weight", rec_weight},
@@ -102,7 +106,9 @@ const std::vector<OptionSpec>& colorizer_option_specs() {
          {"trunk", "generator trunk: blocks (the paper's, 11x11 view), unet or encoder (whole face)", "--trunk"},
          {"head", "prediction: rgb, ab (Lab a, b) or bins (quantised a, b, Zhang et al. 2016)", "--head"},
          {"bin_weight", "weight of the rebalanced cross-entropy over a, b bins (head bins)", "--bin-weight"},
-         {"bin_temperature", "annealed-mean temperature decoding the bins", "--bin-temperature"},
+         {"bin_temperature", "annealed-mean temperature decoding the bins in the training loss", "--bin-temperature"},
+         {"decode_temperature", "annealed-mean temperature at inference (0: bin_temperature; lower is more vivid)",
+          "--decode-temperature"},
          {"rebalance", "class rebalancing: 0 weights bins by 1/prior, 1 not at all", "--rebalance"},
          {"reconstruction", "reconstruction loss: l1 or l2", "--reconstruction"},
          {"rec_weight", "weight of the reconstruction loss in G's objective", "--rec-weight"},
@@ -139,6 +145,7 @@ ColorizerOptions ColorizerOptions::from_json(const nlohmann::json& j) {
     if (j.contains("head")) o.head = parse_named(kHeads, j.at("head").get<std::string>(), "--head");
     read_option(j, "bin_weight", o.bin_weight);
     read_option(j, "bin_temperature", o.bin_temperature);
+    read_option(j, "decode_temperature", o.decode_temperature);
     read_option(j, "rebalance", o.rebalance);
     read_option(j, "rec_weight", o.rec_weight);
     read_option(j, "adv_weight", o.adv_weight);

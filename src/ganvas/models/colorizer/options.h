@@ -36,7 +36,10 @@ struct ColorizerOptions {
     ColorTrunk trunk = ColorTrunk::Unet;
     ChromaHead head = ChromaHead::Ab;
     double bin_weight = 1.0;        // weight of the rebalanced bin cross-entropy (head bins)
-    double bin_temperature = 0.38;  // annealed-mean temperature (Zhang et al. 2016)
+    double bin_temperature = 0.38;  // annealed-mean temperature (Zhang et al. 2016) of the training loss
+    // The temperature inference decodes the bins at (0: bin_temperature). Lower than the training
+    // one turns the L1-trained mean toward the distribution's mode: more vivid.
+    double decode_temperature = 0.0;
     double rebalance = 0.5;         // lambda: 0 = weight by 1/prior, 1 = no rebalancing
     ReconstructionLoss reconstruction = ReconstructionLoss::L1;
     double rec_weight = 100.0;  // weight of the reconstruction term in G's loss
