@@ -30,7 +30,7 @@ resume() { [[ -e "$1/checkpoint.pt" ]] && echo --resume || true; }
 "$ganvas" train --model pix2pix --data "$shared/data/sketch_photo/shoes-bags/train" --direction BtoA \
     --val-ratio 0.1 --netG unet_128 --size 128 --batch 4 --set ngf=16 --epochs 10 --seed 0 \
     --time-budget "$budget" --threads 1 --log-every 20 --out "$runs/shoes" $(resume "$runs/shoes") &
-"$ganvas" train --model colorizer --preset default --data "$shared/data/faces/celeba-train" --steps 3000 \
+"$ganvas" train --model colorizer --preset default --data "$shared/data/faces/celeba-train" --steps 1500 \
     --batch 16 --seed 0 --time-budget "$budget" --threads 1 --out "$runs/faces" $(resume "$runs/faces") &
 "$ganvas" train --model style2paints --data "$anime" --steps 2400 --seed 0 \
     --set ngf=16 --set hint_width=256 --set middle_blocks=3 \

@@ -239,7 +239,7 @@ ModelDescriptor colorizer_descriptor() {
     d.options = colorizer_option_specs();
     d.decode_options = {"decode_temperature"};
     d.image_size = 64;
-    d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{3000, 0, 16}; };
+    d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{1500, 0, 16}; };
     d.inputs = {{"gray", "a photo; only its luma is used, so gray or color both work"}};
     d.parameters = {{"at_train_size", OptionType::Bool, false,
                      "run the network at its training resolution and put the predicted chroma on the "

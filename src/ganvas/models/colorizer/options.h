@@ -34,16 +34,16 @@ struct ColorizerOptions {
     int64_t d_width = 32;                          // discriminator base width
     ColorOutput output = ColorOutput::Chroma;
     ColorTrunk trunk = ColorTrunk::Unet;
-    ChromaHead head = ChromaHead::Ab;
+    ChromaHead head = ChromaHead::Bins;
     double bin_weight = 1.0;        // weight of the rebalanced bin cross-entropy (head bins)
     double bin_temperature = 0.38;  // annealed-mean temperature (Zhang et al. 2016) of the training loss
     // The temperature inference decodes the bins at (0: bin_temperature). Lower than the training
     // one turns the L1-trained mean toward the distribution's mode: more vivid.
-    double decode_temperature = 0.0;
+    double decode_temperature = 0.18;
     double rebalance = 0.5;         // lambda: 0 = weight by 1/prior, 1 = no rebalancing
     ReconstructionLoss reconstruction = ReconstructionLoss::L1;
     double rec_weight = 100.0;  // weight of the reconstruction term in G's loss
-    double adv_weight = 0.03;   // weight of the adversarial term in G's loss
+    double adv_weight = 0.0;    // weight of the adversarial term in G's loss (0: D is not trained)
     double d_weight = 0.5;      // scale of D's loss
     double lr = 1e-4;
     double beta1 = 0.5;
@@ -51,8 +51,9 @@ struct ColorizerOptions {
 
     // "paper": Li Ju (2018) exactly: the five-block RGB generator, G = L2 + 100 BCE,
     // D = 100 (BCE_real + BCE_fake).
-    // "default": chosen by measurement on CelebA (docs/RESULTS.md): the U-Net trunk predicting
-    // Lab a, b on the input's lightness, G = 100 L1 + 0.03 BCE, D = 0.5 (BCE_real + BCE_fake).
+    // "default": chosen by measurement on CelebA (docs/RESULTS.md, issue 24): the U-Net trunk
+    // predicting rebalanced a, b bins on the input's lightness, G = rebalanced cross-entropy +
+    // 100 L1 of the annealed mean (T 0.38), no adversarial term; decoded at T 0.18.
     static ColorizerOptions from_preset(const std::string& preset);
     void validate() const;  // UsageError naming the option
     nlohmann::json to_json() const;
