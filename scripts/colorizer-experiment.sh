@@ -38,7 +38,7 @@ declare -A flags=(
     [unet-ab-adv03-3k]="--set trunk=unet --set head=ab --set adv_weight=0.03"
 )
 # Steps: 1,500 (the old default's budget) unless named here.
-declare -A steps_of=([default]=3000 [unet-bins-l1]=3000 [unet-ab-adv03-3k]=3000)
+declare -A steps_of=([default]=1500 [unet-bins-l1]=3000 [unet-ab-adv03-3k]=3000)
 order=(default unet-ab-adv03-3k unet-bins-l1 unet-bins-l1w50 unet-ab unet-ab-adv03 unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
 (( $# > 0 )) && order=("$@")
 seeds=${SEEDS:-0 1 2}
