@@ -185,7 +185,7 @@ InferenceResult ColorizerModel::run_inference(const InferenceRequest& request) {
     const double temperature = request.parameters.value("temperature", 0.0);
     if (temperature != 0 && options_.head != ChromaHead::Bins) {
         throw UsageError("parameter 'temperature' applies only to a colorizer with head=bins (this one has head=" +
-                         std::string(options_.head == ChromaHead::Ab ? "ab" : "rgb") + ")");
+                         options_.to_json().at("head").get<std::string>() + ")");
     }
     if (temperature < 0 || temperature > 1) throw UsageError("parameter 'temperature' must be 0 (the trained one) or in (0, 1]");
     const auto out = at_train_size ? colorize_at_train_size(gray, temperature) : colorize(gray, temperature);
