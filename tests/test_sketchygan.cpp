@@ -77,6 +77,30 @@ TEST(SketchyGanLosses, DiversityTermSignAndScale) {
     EXPECT_DOUBLE_EQ(diversity_loss(a, a, z1, z2).item<double>(), 0.0);
 }
 
+TEST(SketchyGanLosses, ModeSeekingTerm) {
+    const auto a = torch::zeros({2, 3, 4, 4});
+    auto b = torch::full({2, 3, 4, 4}, 0.5);
+    b[1].fill_(0.25);
+    const auto z1 = torch::zeros({2, 8});
+    auto z2 = torch::zeros({2, 8});
+    z2[0][0] = 2.0;
+    z2[1][0] = 0.5;
+    // mean|a - b| = 0.375 over the batch, mean|z1 - z2| = 2.5 / 16: ratio 2.4.
+    EXPECT_NEAR(mode_seeking_loss(a, b, z1, z2).item<double>(), 1.0 / (2.4 + 1e-5), 1e-6);
+    EXPECT_NEAR(mode_seeking_loss(a, a, z1, z2).item<double>(), 1e5, 1e-2);  // collapsed: 1 / eps
+    // The pull apart grows as the outputs collapse (d/dr 1/r = -1/r^2), unlike the released form.
+    const auto pull = [&](double gap, bool mode_seeking) {
+        auto x = torch::full({2, 3, 4, 4}, gap).requires_grad_(true);
+        const auto loss = mode_seeking ? mode_seeking_loss(a, x, z1, z2) : diversity_loss(a, x, z1, z2);
+        loss.backward();
+        return x.grad().abs().sum().item<double>();
+    };
+    EXPECT_NEAR(pull(0.01, true) / pull(0.1, true), 100.0, 0.5);  // a tenth of the gap: 100 times the pull
+    EXPECT_NEAR(pull(0.01, false), pull(0.1, false), 1e-9);
+    EXPECT_THROW(SketchyGanOptions::from_json({{"diversity", "lpips"}}).validate(), UsageError);
+    EXPECT_EQ(SketchyGanOptions::from_json({{"diversity", "mode_seeking"}}).to_json().at("diversity"), "mode_seeking");
+}
+
 TEST(SketchyGanLosses, FocalCrossEntropy) {
     const auto logits = torch::tensor({{2.0f, 0.0f, -1.0f}, {0.5f, 0.1f, 3.0f}});
     const auto labels = torch::tensor({0, 1}, torch::kLong);

@@ -77,4 +77,10 @@ torch::Tensor diversity_loss(const torch::Tensor& a, const torch::Tensor& b, con
     return -(distance / noise).mean();
 }
 
+torch::Tensor mode_seeking_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& z1,
+                                const torch::Tensor& z2, double eps) {
+    const auto ratio = (a - b).abs().mean() / (z1 - z2).abs().mean().clamp_min(1e-8);
+    return 1.0 / (ratio + eps);
+}
+
 }  // namespace ganvas

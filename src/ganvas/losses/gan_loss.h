@@ -40,4 +40,10 @@ torch::Tensor focal_cross_entropy(const torch::Tensor& logits, const torch::Tens
 torch::Tensor diversity_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& z1,
                              const torch::Tensor& z2);
 
+// The mode-seeking term (Mao et al., CVPR 2019) for the same pair: 1 / (r + eps), with
+// r = mean|a - b| / mean|z1 - z2| over the whole batch. Its gradient grows as the outputs collapse
+// (1 / r^2), where the ratio above stays proportional to r and vanishes in the noise's norm.
+torch::Tensor mode_seeking_loss(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& z1,
+                                const torch::Tensor& z2, double eps = 1e-5);
+
 }  // namespace ganvas

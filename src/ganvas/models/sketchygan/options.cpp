@@ -39,6 +39,7 @@ void SketchyGanOptions::validate() const {
     }
     check_one_of("sketchygan option mru", mru, {"paper", "released"});
     check_one_of("sketchygan option activation", activation, {"smooth", "relu"});
+    check_one_of("sketchygan option diversity", diversity, {"released", "mode_seeking"});
     check_one_of("sketchygan option edge_detector", edge_detector, {"classic", "pidinet", "hed"});
     check_one_of("sketchygan option input", input, {"sketch", "distance"});
     check_one_of("sketchygan option ab_sketch", ab_sketch, {"auto", "left", "right"});
@@ -62,7 +63,8 @@ void SketchyGanOptions::validate() const {
 nlohmann::json SketchyGanOptions::to_json() const {
     return {{"image_size", image_size}, {"classes", classes}, {"mru", mru}, {"activation", activation},
             {"noise_dim", noise_dim}, {"width", width}, {"init_std", init_std}, {"lambda_l1", lambda_l1},
-            {"lambda_perceptual", lambda_perceptual}, {"lambda_div", lambda_div}, {"lambda_aux_d", lambda_aux_d},
+            {"lambda_perceptual", lambda_perceptual}, {"lambda_div", lambda_div}, {"diversity", diversity},
+            {"lambda_aux_d", lambda_aux_d},
             {"lambda_aux_g", lambda_aux_g}, {"focal_gamma", focal_gamma}, {"vgg_weights", vgg_weights},
             {"lr_g", lr_g}, {"lr_d", lr_d}, {"beta1", beta1}, {"beta2", beta2}, {"lr_floor", lr_floor},
             {"lr_decay", lr_decay}, {"edge_schedule", edge_schedule}, {"sketch_p0", sketch_p0},
@@ -85,6 +87,7 @@ const std::vector<OptionSpec>& sketchygan_option_specs() {
          {"lambda_l1", "weight of the L1 term"},
          {"lambda_perceptual", "weight of the VGG perceptual term (needs vgg_weights)"},
          {"lambda_div", "weight of the diversity term"},
+         {"diversity", "the diversity term: released (-mean|G1 - G2| / ||z1 - z2||) or mode_seeking (Mao et al. 2019)"},
          {"lambda_aux_d", "weight of D's auxiliary classification loss"},
          {"lambda_aux_g", "weight of G's auxiliary classification loss"},
          {"focal_gamma", "focal loss gamma of D's classifier (0: cross-entropy)"},
@@ -123,6 +126,7 @@ SketchyGanOptions SketchyGanOptions::from_json(const nlohmann::json& j) {
     read_option(j, "lambda_l1", o.lambda_l1);
     read_option(j, "lambda_perceptual", o.lambda_perceptual);
     read_option(j, "lambda_div", o.lambda_div);
+    read_option(j, "diversity", o.diversity);
     read_option(j, "lambda_aux_d", o.lambda_aux_d);
     read_option(j, "lambda_aux_g", o.lambda_aux_g);
     read_option(j, "focal_gamma", o.focal_gamma);

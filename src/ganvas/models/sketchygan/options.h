@@ -22,6 +22,9 @@ struct SketchyGanOptions {
     double init_std = 0.02;                  // N(0, init_std) weights, zero biases
     // Loss weights: GAN terms have weight 1.
     double lambda_l1 = 10.0, lambda_perceptual = 3.0, lambda_div = 10.0;
+    // The diversity term: released (-mean|G(s, z1) - G(s, z2)| / ||z1 - z2||_2, the released code's
+    // form) | mode_seeking (1 / (mean|G1 - G2| / mean|z1 - z2| + 1e-5), Mao et al., CVPR 2019).
+    std::string diversity = "released";
     double lambda_aux_d = 1.0, lambda_aux_g = 0.5, focal_gamma = 2.0;
     std::string vgg_weights;                 // VGG-19 to relu3_1 (.pth) for the perceptual term
     // Adam and the schedule: lr * max(lr_floor, 1 - lr_decay * t / T).

@@ -170,7 +170,8 @@ NamedValues SketchyGanModel::train_step(const Batch& batch) {
         g_loss = g_loss + options_.lambda_perceptual * g_perc;
     }
     if (two) {
-        g_div = diversity_loss(fake.narrow(0, 0, n), fake.narrow(0, n, n), z.narrow(0, 0, n), z.narrow(0, n, n));
+        const auto a = fake.narrow(0, 0, n), b = fake.narrow(0, n, n), z1 = z.narrow(0, 0, n), z2 = z.narrow(0, n, n);
+        g_div = options_.diversity == "mode_seeking" ? mode_seeking_loss(a, b, z1, z2) : diversity_loss(a, b, z1, z2);
         g_loss = g_loss + options_.lambda_div * g_div;
     }
     opt_g_->zero_grad();
