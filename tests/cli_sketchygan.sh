@@ -37,9 +37,18 @@ fi
 check "unknown --class" 2 $? "$work/e1.log" "triangle"
 
 "$ganvas" eval --checkpoint "$work/run" --data "$work/data" --split all --diversity 3 --size 32 \
-    --json "$work/eval.json" --threads 2 > "$work/eval.log" 2>&1
+    --json "$work/eval.json" --html "$work/eval-html" --threads 2 > "$work/eval.log" 2>&1
 check "eval sketchygan" 0 $? "$work/eval.log" "mean pairwise L1 of 3 samples"
+grep -q '<th>sample 3</th>' "$work/eval-html/index.html" && [[ -s "$work/eval-html/images/0000_sample3.png" ]] ||
+    { echo "FAIL: the eval page lacks the sample grid"; failures=$((failures + 1)); }
 grep -q '"class_accuracy"' "$work/eval.json" || { echo "FAIL: eval JSON lacks the classifier"; failures=$((failures + 1)); }
+
+"$ganvas" train --data "$work/data" --out "$work/ms" --steps 1 --set vgg_weights="$vgg" --set diversity=mode_seeking \
+    --set lambda_div=1 "${base[@]}" > "$work/ms.log" 2>&1
+check "train with the mode-seeking term" 0 $? "$work/ms.log" "finished at step 1/1"
+grep -q '"diversity": "mode_seeking"' "$work/ms/config.json" || { echo "FAIL: config.json lacks the diversity form"; failures=$((failures + 1)); }
+"$ganvas" train --data "$work/data" --out "$work/x" --set diversity=lpips "${base[@]}" > "$work/e6.log" 2>&1
+check "unknown diversity form" 2 $? "$work/e6.log" "diversity"
 
 "$ganvas" train --data "$work/data" --out "$work/x" "${base[@]}" > "$work/e2.log" 2>&1
 check "perceptual term without VGG weights" 2 $? "$work/e2.log" "vgg_weights"

@@ -187,8 +187,8 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         const InferenceResult inferred = model.infer(request);
         const auto& out_tensor = inferred.outputs.front().images;
         const cv::Mat output = at_size(tensor_to_image(out_tensor[0]), options.size);
+        std::vector<cv::Mat> samples;  // with --diversity: the k draws for this input (the first is `output`)
         if (options.diversity >= 2) {
-            std::vector<cv::Mat> samples;
             for (int64_t k = 0; k < options.diversity; ++k) {
                 samples.push_back(at_size(tensor_to_image(inferred.outputs[static_cast<size_t>(k)].images[0]), options.size));
             }
@@ -238,6 +238,11 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
                 const std::string rel = fmt::format("images/{:04d}_{}.png", i, name);
                 write_image_rgb(options.html_dir / rel, *image);
                 row.push_back(rel);
+            }
+            for (size_t k = 1; k < samples.size(); ++k) {  // the further draws, between output and target
+                const std::string rel = fmt::format("images/{:04d}_sample{}.png", i, k + 1);
+                write_image_rgb(options.html_dir / rel, samples[k]);
+                row.insert(row.end() - 1, rel);
             }
             rows.push_back(row);
         }
@@ -319,7 +324,10 @@ PairedEvaluation evaluate_paired(GanModel& model, const std::vector<fs::path>& f
         if (result.style.share_toward >= 0) {
             body += "<p>" + html_escape(result.table().substr(result.table().find("style following"))) + "</p>\n";
         }
-        body += html_image_table({"input", "output", "target"}, rows, 192);
+        std::vector<std::string> columns{"input", "output"};
+        for (int64_t k = 2; k <= options.diversity; ++k) columns.push_back("sample " + std::to_string(k));
+        columns.push_back("target");
+        body += html_image_table(columns, rows, options.diversity >= 2 ? 128 : 192);
         write_html_page(options.html_dir / "index.html", model.name() + " results", body);
     }
     return result;
