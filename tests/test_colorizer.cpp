@@ -235,6 +235,65 @@ TEST_F(SeededTest, BinsDecodeTemperatureFromRequestOrOptions) {
     EXPECT_NO_THROW(infer_at(ab_model, 0.0));
 }
 
+// The saturation gain scales a, b and nothing else: lightness kept, a, b times the gain where no
+// channel clips.
+TEST(ColorizerDecode, ScaleChromaKeepsLightness) {
+    torch::manual_seed(3);
+    const auto rgb = 0.3 + 0.4 * torch::rand({2, 3, 16, 16});  // mid-range colours: little clipping
+    EXPECT_TRUE(scale_chroma(rgb, 1.0).equal(rgb));
+    const auto vivid = scale_chroma(rgb, 1.3);
+    const auto lab0 = rgb_to_lab(rgb), lab1 = rgb_to_lab(vivid);
+    const auto inside = ((vivid > 0.002) & (vivid < 0.998)).all(1, true);
+    ASSERT_GT(inside.sum().item<int64_t>(), 400);
+    EXPECT_LT((lab1.narrow(1, 0, 1) - lab0.narrow(1, 0, 1)).abs().masked_select(inside).max().item<double>(), 0.05);
+    const auto mask = inside.expand({2, 2, 16, 16});
+    const auto ab0 = lab0.narrow(1, 1, 2).masked_select(mask), ab1 = lab1.narrow(1, 1, 2).masked_select(mask);
+    ASSERT_GT(ab0.abs().mean().item<double>(), 5.0);  // there was chroma to scale
+    EXPECT_LT((ab1 - 1.3 * ab0).abs().max().item<double>(), 0.05);
+    // Gray stays gray.
+    const auto gray = torch::full({1, 3, 4, 4}, 0.4);
+    EXPECT_TRUE(torch::allclose(scale_chroma(gray, 2.0), gray, 1e-4, 1e-4));
+}
+
+// The request's saturation, else the model's decode_saturation; 1 is the plain prediction.
+TEST_F(SeededTest, SaturationFromRequestOrOptions) {
+    auto options = test::tiny_colorizer_options();
+    options.trunk = ColorTrunk::Unet;
+    options.head = ChromaHead::Ab;
+    ColorizerModel model(options);
+    model.train_step(random_batch(4, 16));
+    const auto gray = rgb_to_gray3(torch::rand({1, 3, 16, 16}));
+    constexpr double kNone = -100;  // no saturation parameter in the request
+    const auto infer_at = [&](GanModel& m, double s) {
+        InferenceRequest request;
+        request.inputs["gray"] = gray;
+        if (s != kNone) request.parameters["saturation"] = s;
+        return m.infer(request).outputs.front().images;
+    };
+    const auto plain = infer_at(model, kNone), vivid = infer_at(model, 1.5);
+    EXPECT_TRUE(plain.equal(infer_at(model, 0.0)));
+    EXPECT_TRUE(plain.equal(infer_at(model, 1.0)));
+    EXPECT_TRUE(vivid.equal(scale_chroma(plain, 1.5)));
+    EXPECT_FALSE(vivid.equal(plain));
+    // decode_saturation 1.5 in the options decodes as the request did.
+    options.decode_saturation = 1.5;
+    ColorizerModel saturated(options);
+    std::stringstream weights;
+    {
+        torch::serialize::OutputArchive ar;
+        model.save(ar);
+        ar.save_to(weights);
+    }
+    torch::serialize::InputArchive in;
+    in.load_from(weights);
+    saturated.load(in);
+    EXPECT_TRUE(infer_at(saturated, kNone).equal(vivid));
+    EXPECT_TRUE(infer_at(saturated, 1.0).equal(plain));
+    EXPECT_THROW(infer_at(model, 3.5), UsageError);
+    EXPECT_THROW(infer_at(model, -0.5), UsageError);
+    EXPECT_THROW(ColorizerOptions::from_json({{"decode_saturation", 0.0}}), UsageError);
+}
+
 TEST_F(SeededTest, WithoutTheAdversarialTermDiscriminatorIsLeftAlone) {
     auto options = test::tiny_colorizer_options();
     options.trunk = ColorTrunk::Encoder;

@@ -155,23 +155,31 @@ NamedValues ColorizerModel::train_step(const Batch& batch) {
     return values;
 }
 
-torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray, double temperature) {
-    torch::InferenceMode guard;
-    auto out = generator_->forward(placement_.apply(gray), temperature > 0 ? temperature : options_.decode_temperature);
-    return out.to(torch::kCPU).contiguous();
+torch::Tensor scale_chroma(const torch::Tensor& rgb, double gain) {
+    if (gain == 1.0) return rgb;
+    auto lab = rgb_to_lab(rgb);
+    lab.narrow(1, 1, 2).mul_(gain);
+    return lab_to_rgb(lab);
 }
 
-torch::Tensor ColorizerModel::colorize_at_train_size(const torch::Tensor& gray, double temperature) {
+torch::Tensor ColorizerModel::colorize(const torch::Tensor& gray, double temperature, double saturation) {
+    torch::InferenceMode guard;
+    auto out = generator_->forward(placement_.apply(gray), temperature > 0 ? temperature : options_.decode_temperature);
+    out = out.to(torch::kCPU);
+    return scale_chroma(out, saturation > 0 ? saturation : options_.decode_saturation).contiguous();
+}
+
+torch::Tensor ColorizerModel::colorize_at_train_size(const torch::Tensor& gray, double temperature, double saturation) {
     namespace F = torch::nn::functional;
     torch::InferenceMode guard;
     const int64_t size = options_.image_size, h = gray.size(2), w = gray.size(3);
     const int64_t short_side = std::min(h, w);
-    if (short_side <= size) return colorize(gray, temperature);
+    if (short_side <= size) return colorize(gray, temperature, saturation);
     const double s = static_cast<double>(size) / static_cast<double>(short_side);
     const auto side = [&](int64_t n) { return std::max<int64_t>(1, std::llround(static_cast<double>(n) * s)); };
     const auto cpu = gray.to(torch::kCPU);
     const auto small = F::interpolate(cpu, F::InterpolateFuncOptions().size(std::vector<int64_t>{side(h), side(w)}).mode(torch::kArea));
-    auto ab = rgb_to_lab(colorize(small, temperature)).narrow(1, 1, 2);
+    auto ab = rgb_to_lab(colorize(small, temperature, saturation)).narrow(1, 1, 2);
     ab = F::interpolate(ab, F::InterpolateFuncOptions()
                                 .size(std::vector<int64_t>{h, w})
                                 .mode(torch::kBilinear)
@@ -188,7 +196,10 @@ InferenceResult ColorizerModel::run_inference(const InferenceRequest& request) {
                          options_.to_json().at("head").get<std::string>() + ")");
     }
     if (temperature < 0 || temperature > 1) throw UsageError("parameter 'temperature' must be 0 (the trained one) or in (0, 1]");
-    const auto out = at_train_size ? colorize_at_train_size(gray, temperature) : colorize(gray, temperature);
+    const double saturation = request.parameters.value("saturation", 0.0);
+    if (saturation < 0 || saturation > 3) throw UsageError("parameter 'saturation' must be 0 (the model's) or in (0, 3]");
+    const auto out = at_train_size ? colorize_at_train_size(gray, temperature, saturation)
+                                   : colorize(gray, temperature, saturation);
     InferenceResult result;
     // Deterministic: every sample is the same image.
     for (int64_t k = 0; k < request.samples; ++k) result.outputs.push_back({sample_output_name(k, request.samples), out});
@@ -237,7 +248,7 @@ ModelDescriptor colorizer_descriptor() {
     d.summary = "face colorization GAN: a gray photo in, a color photo out";
     d.reference = "Li Ju, Face colorization GAN (2018); ganvas's default recipe in docs/RESULTS.md";
     d.options = colorizer_option_specs();
-    d.decode_options = {"decode_temperature"};
+    d.decode_options = {"decode_temperature", "decode_saturation"};
     d.image_size = 64;
     d.train_defaults = [](const nlohmann::json&) { return TrainDefaults{1500, 0, 16}; };
     d.inputs = {{"gray", "a photo; only its luma is used, so gray or color both work"}};
@@ -246,7 +257,10 @@ ModelDescriptor colorizer_descriptor() {
                      "full-resolution lightness"},
                     {"temperature", OptionType::Float, 0.0,
                      "head=bins only: the annealed-mean temperature decoding the a, b bins, in (0, 1]; lower "
-                     "is more vivid, 1 the plain mean (0: the model's decode_temperature)"}};
+                     "is more vivid, 1 the plain mean (0: the model's decode_temperature)"},
+                    {"saturation", OptionType::Float, 0.0,
+                     "gain on the predicted Lab a, b in (0, 3]; 1 leaves them as predicted, higher is more "
+                     "vivid (0: the model's decode_saturation)"}};
     d.metrics = MetricSet::Colorization;
     d.create = [](const nlohmann::json& options) {
         return std::make_unique<ColorizerModel>(ColorizerOptions::from_json(options));

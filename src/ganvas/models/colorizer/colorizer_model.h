@@ -58,11 +58,12 @@ public:
     int64_t parameter_count() const override { return parts_.parameter_count(); }
 
     // gray: [N, 3, H, W] -> RGB [N, 3, H, W] on CPU, in inference mode. Any H, W. `temperature`:
-    // the bins head's annealed-mean temperature (0: the trained one).
-    torch::Tensor colorize(const torch::Tensor& gray, double temperature = 0);
+    // the bins head's annealed-mean temperature, `saturation` the gain on a, b (0: the model's
+    // decode_temperature and decode_saturation).
+    torch::Tensor colorize(const torch::Tensor& gray, double temperature = 0, double saturation = 0);
     // The network on a copy whose short side is the training size (area-resized), its chroma
     // upsampled onto the full-resolution lightness: large photos keep their detail.
-    torch::Tensor colorize_at_train_size(const torch::Tensor& gray, double temperature = 0);
+    torch::Tensor colorize_at_train_size(const torch::Tensor& gray, double temperature = 0, double saturation = 0);
     // Input lightness with the training set's per-pixel mean a, b (resized to H, W).
     torch::Tensor mean_chroma(const torch::Tensor& gray) const;
 
@@ -83,6 +84,10 @@ private:
     torch::Tensor mean_ab_;  // [2, S, S], Lab a and b averaged over the training set
     torch::Tensor bin_weights_;  // head bins: [Q] rebalancing weights from the training set's prior
 };
+
+// RGB [N, 3, H, W] in [0, 1] with its Lab a, b multiplied by `gain` (lightness kept; clamped to
+// [0, 1] on the way back). gain 1 returns the input.
+torch::Tensor scale_chroma(const torch::Tensor& rgb, double gain);
 
 // The descriptor registered for "colorizer".
 ModelDescriptor colorizer_descriptor();

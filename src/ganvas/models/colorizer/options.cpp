@@ -69,6 +69,7 @@ void ColorizerOptions::validate() const {
     if (!(decode_temperature >= 0) || decode_temperature > 1) {
         throw UsageError("--decode-temperature must be 0 (the training one) or in (0, 1]");
     }
+    if (!(decode_saturation > 0) || decode_saturation > 3) throw UsageError("--decode-saturation must be in (0, 3]");
     if (rebalance < 0 || rebalance > 1) throw UsageError("--rebalance must be in [0, 1]");
     if (!(lr > 0)) throw UsageError("--lr must be positive");
     if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw UsageError("Adam betas must be in [0, 1)");
@@ -85,6 +86,7 @@ nlohmann::json ColorizerOptions::to_json() const {
             {"bin_weight", bin_weight},
             {"bin_temperature", bin_temperature},
             {"decode_temperature", decode_temperature},
+            {"decode_saturation", decode_saturation},
             {"rebalance", rebalance},
             {"reconstruction", reconstruction == ReconstructionLoss::L1 ? "l1" : "l2"},
             {"rec_weight", rec_weight},
@@ -109,6 +111,8 @@ const std::vector<OptionSpec>& colorizer_option_specs() {
          {"bin_temperature", "annealed-mean temperature decoding the bins in the training loss", "--bin-temperature"},
          {"decode_temperature", "annealed-mean temperature at inference (0: bin_temperature; lower is more vivid)",
           "--decode-temperature"},
+         {"decode_saturation", "gain on the predicted a, b at inference (1: as predicted; higher is more vivid)",
+          "--decode-saturation"},
          {"rebalance", "class rebalancing: 0 weights bins by 1/prior, 1 not at all", "--rebalance"},
          {"reconstruction", "reconstruction loss: l1 or l2", "--reconstruction"},
          {"rec_weight", "weight of the reconstruction loss in G's objective", "--rec-weight"},
@@ -146,6 +150,7 @@ ColorizerOptions ColorizerOptions::from_json(const nlohmann::json& j) {
     read_option(j, "bin_weight", o.bin_weight);
     read_option(j, "bin_temperature", o.bin_temperature);
     read_option(j, "decode_temperature", o.decode_temperature);
+    read_option(j, "decode_saturation", o.decode_saturation);
     read_option(j, "rebalance", o.rebalance);
     read_option(j, "rec_weight", o.rec_weight);
     read_option(j, "adv_weight", o.adv_weight);

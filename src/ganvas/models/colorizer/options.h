@@ -40,6 +40,9 @@ struct ColorizerOptions {
     // The temperature inference decodes the bins at (0: bin_temperature). Lower than the training
     // one turns the L1-trained mean toward the distribution's mode: more vivid.
     double decode_temperature = 0.18;
+    // Inference scales the predicted Lab a, b by this (1: as predicted). A regression toward the
+    // mean chroma leaves faces paler than the truth; the gain is chosen on held-out crops.
+    double decode_saturation = 1.0;
     double rebalance = 0.5;         // lambda: 0 = weight by 1/prior, 1 = no rebalancing
     ReconstructionLoss reconstruction = ReconstructionLoss::L1;
     double rec_weight = 100.0;  // weight of the reconstruction term in G's loss
