@@ -260,6 +260,7 @@ TEST_F(SeededTest, SaturationFromRequestOrOptions) {
     auto options = test::tiny_colorizer_options();
     options.trunk = ColorTrunk::Unet;
     options.head = ChromaHead::Ab;
+    options.decode_saturation = 1.0;
     ColorizerModel model(options);
     model.train_step(random_batch(4, 16));
     const auto gray = rgb_to_gray3(torch::rand({1, 3, 16, 16}));
@@ -292,6 +293,9 @@ TEST_F(SeededTest, SaturationFromRequestOrOptions) {
     EXPECT_THROW(infer_at(model, 3.5), UsageError);
     EXPECT_THROW(infer_at(model, -0.5), UsageError);
     EXPECT_THROW(ColorizerOptions::from_json({{"decode_saturation", 0.0}}), UsageError);
+    // The default recipe decodes at 1.1 (chosen on held-out crops), the paper's as predicted.
+    EXPECT_DOUBLE_EQ(ColorizerOptions::from_preset("default").decode_saturation, 1.1);
+    EXPECT_DOUBLE_EQ(ColorizerOptions::from_preset("paper").decode_saturation, 1.0);
 }
 
 TEST_F(SeededTest, WithoutTheAdversarialTermDiscriminatorIsLeftAlone) {

@@ -42,6 +42,7 @@ ColorizerOptions ColorizerOptions::from_preset(const std::string& preset) {
         o.rec_weight = 1.0;
         o.adv_weight = 100.0;
         o.d_weight = 100.0;
+        o.decode_saturation = 1.0;
     } else if (preset != "default") {
         throw UsageError("--preset: '" + preset + "' is not one of default, paper");
     }
