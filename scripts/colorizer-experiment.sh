@@ -36,10 +36,13 @@ declare -A flags=(
     [unet-bins-l1]="--set trunk=unet --set head=bins --set rec_weight=100 --set adv_weight=0"
     [unet-bins-l1w50]="--set trunk=unet --set head=bins --set rec_weight=50 --set adv_weight=0"
     [unet-ab-adv03-3k]="--set trunk=unet --set head=ab --set adv_weight=0.03"
+    [unet-bins-l1w10]="--set trunk=unet --set head=bins --set rec_weight=10 --set adv_weight=0"
+    [unet-bins-l1w3]="--set trunk=unet --set head=bins --set rec_weight=3 --set adv_weight=0"
+    [unet-bins-reb03]="--set trunk=unet --set head=bins --set rec_weight=100 --set rebalance=0.3 --set adv_weight=0"
 )
 # Steps: 1,500 (the old default's budget) unless named here.
 declare -A steps_of=([default]=1500 [unet-bins-l1]=3000 [unet-ab-adv03-3k]=3000)
-order=(default unet-ab-adv03-3k unet-bins-l1 unet-bins-l1w50 unet-ab unet-ab-adv03 unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
+order=(default unet-bins-l1w10 unet-bins-l1w3 unet-bins-reb03 unet-ab-adv03-3k unet-bins-l1 unet-bins-l1w50 unet-ab unet-ab-adv03 unet-ab-adv encoder-ab encoder-ab-adv unet-bins unet-bins-adv encoder-bins encoder-bins-adv blocks-rgb-adv)
 (( $# > 0 )) && order=("$@")
 seeds=${SEEDS:-0 1 2}
 
