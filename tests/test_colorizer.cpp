@@ -186,6 +186,34 @@ TEST_F(SeededTest, BinsHeadTrainsAndRoundTrips) {
     EXPECT_TRUE(model->colorize(gray).equal(static_cast<ColorizerModel&>(*restored).colorize(gray)));
 }
 
+namespace {
+
+// One colorization of `gray` with the request parameter `key` at `value` (kNoParameter: absent).
+constexpr double kNoParameter = -100;
+torch::Tensor infer_with(GanModel& model, const torch::Tensor& gray, const char* key, double value) {
+    InferenceRequest request;
+    request.inputs["gray"] = gray;
+    if (value != kNoParameter) request.parameters[key] = value;
+    return model.infer(request).outputs.front().images;
+}
+
+// A model built with `options` holding `trained`'s weights (decode options differ, weights shared).
+std::unique_ptr<ColorizerModel> with_options(const ColorizerModel& trained, const ColorizerOptions& options) {
+    std::stringstream weights;
+    {
+        torch::serialize::OutputArchive ar;
+        trained.save(ar);
+        ar.save_to(weights);
+    }
+    auto model = std::make_unique<ColorizerModel>(options);
+    torch::serialize::InputArchive in;
+    in.load_from(weights);
+    model->load(in);
+    return model;
+}
+
+}  // namespace
+
 // The bins head decodes at the request's temperature, else the model's decode_temperature, else the
 // training one; lower is more vivid. Other heads refuse the parameter.
 TEST_F(SeededTest, BinsDecodeTemperatureFromRequestOrOptions) {
@@ -196,13 +224,8 @@ TEST_F(SeededTest, BinsDecodeTemperatureFromRequestOrOptions) {
     ColorizerModel model(options);
     model.train_step(random_batch(4, 16));
     const auto gray = rgb_to_gray3(torch::rand({2, 3, 16, 16}));
-    constexpr double kNone = -100;  // no temperature parameter in the request
-    const auto infer_at = [&](GanModel& m, double t) {
-        InferenceRequest request;
-        request.inputs["gray"] = gray;
-        if (t != kNone) request.parameters["temperature"] = t;
-        return m.infer(request).outputs.front().images;
-    };
+    constexpr double kNone = kNoParameter;
+    const auto infer_at = [&](GanModel& m, double t) { return infer_with(m, gray, "temperature", t); };
     const auto chroma = [](const torch::Tensor& rgb) { return rgb_to_lab(rgb).narrow(1, 1, 2).abs().mean().item<double>(); };
     const auto trained = infer_at(model, kNone), vivid = infer_at(model, 0.05), plain = infer_at(model, 1.0);
     EXPECT_TRUE(trained.equal(infer_at(model, 0.0)));
@@ -211,19 +234,10 @@ TEST_F(SeededTest, BinsDecodeTemperatureFromRequestOrOptions) {
     EXPECT_GT(chroma(vivid), chroma(trained));
     EXPECT_GT(chroma(trained), chroma(plain));
     // The same weights with decode_temperature 0.05 decode as the request at 0.05 did.
-    std::stringstream weights;
-    {
-        torch::serialize::OutputArchive ar;
-        model.save(ar);
-        ar.save_to(weights);
-    }
     options.decode_temperature = 0.05;
-    ColorizerModel decoded(options);
-    torch::serialize::InputArchive in;
-    in.load_from(weights);
-    decoded.load(in);
-    EXPECT_TRUE(infer_at(decoded, kNone).equal(vivid));
-    EXPECT_TRUE(infer_at(decoded, 0.38).equal(infer_at(model, 0.38)));
+    const auto decoded = with_options(model, options);
+    EXPECT_TRUE(infer_at(*decoded, kNone).equal(vivid));
+    EXPECT_TRUE(infer_at(*decoded, 0.38).equal(infer_at(model, 0.38)));
     EXPECT_THROW(infer_at(model, 1.5), UsageError);
     EXPECT_THROW(infer_at(model, -0.5), UsageError);
     EXPECT_THROW(ColorizerOptions::from_json({{"head", "bins"}, {"decode_temperature", 2.0}}), UsageError);
@@ -264,13 +278,8 @@ TEST_F(SeededTest, SaturationFromRequestOrOptions) {
     ColorizerModel model(options);
     model.train_step(random_batch(4, 16));
     const auto gray = rgb_to_gray3(torch::rand({1, 3, 16, 16}));
-    constexpr double kNone = -100;  // no saturation parameter in the request
-    const auto infer_at = [&](GanModel& m, double s) {
-        InferenceRequest request;
-        request.inputs["gray"] = gray;
-        if (s != kNone) request.parameters["saturation"] = s;
-        return m.infer(request).outputs.front().images;
-    };
+    constexpr double kNone = kNoParameter;
+    const auto infer_at = [&](GanModel& m, double s) { return infer_with(m, gray, "saturation", s); };
     const auto plain = infer_at(model, kNone), vivid = infer_at(model, 1.5);
     EXPECT_TRUE(plain.equal(infer_at(model, 0.0)));
     EXPECT_TRUE(plain.equal(infer_at(model, 1.0)));
@@ -278,18 +287,9 @@ TEST_F(SeededTest, SaturationFromRequestOrOptions) {
     EXPECT_FALSE(vivid.equal(plain));
     // decode_saturation 1.5 in the options decodes as the request did.
     options.decode_saturation = 1.5;
-    ColorizerModel saturated(options);
-    std::stringstream weights;
-    {
-        torch::serialize::OutputArchive ar;
-        model.save(ar);
-        ar.save_to(weights);
-    }
-    torch::serialize::InputArchive in;
-    in.load_from(weights);
-    saturated.load(in);
-    EXPECT_TRUE(infer_at(saturated, kNone).equal(vivid));
-    EXPECT_TRUE(infer_at(saturated, 1.0).equal(plain));
+    const auto saturated = with_options(model, options);
+    EXPECT_TRUE(infer_at(*saturated, kNone).equal(vivid));
+    EXPECT_TRUE(infer_at(*saturated, 1.0).equal(plain));
     EXPECT_THROW(infer_at(model, 3.5), UsageError);
     EXPECT_THROW(infer_at(model, -0.5), UsageError);
     EXPECT_THROW(ColorizerOptions::from_json({{"decode_saturation", 0.0}}), UsageError);

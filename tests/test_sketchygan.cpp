@@ -62,14 +62,19 @@ TEST(SketchyGanOptions, SchedulesAtTheStartMiddleAndEnd) {
     EXPECT_EQ(SketchyGanOptions::from_json({{"image_size", 128}}).load_size, 144);
 }
 
+// Two outputs of two examples and their noises: |a - b| = 0.5 and 0.25, |z1 - z2| = 2 and 0.5.
+struct DiversityPair {
+    torch::Tensor a = torch::zeros({2, 3, 4, 4}), b = torch::full({2, 3, 4, 4}, 0.5);
+    torch::Tensor z1 = torch::zeros({2, 8}), z2 = torch::zeros({2, 8});
+    DiversityPair() {
+        b[1].fill_(0.25);
+        z2[0][0] = 2.0;
+        z2[1][0] = 0.5;
+    }
+};
+
 TEST(SketchyGanLosses, DiversityTermSignAndScale) {
-    const auto a = torch::zeros({2, 3, 4, 4});
-    auto b = torch::full({2, 3, 4, 4}, 0.5);
-    b[1].fill_(0.25);
-    const auto z1 = torch::zeros({2, 8});
-    auto z2 = torch::zeros({2, 8});
-    z2[0][0] = 2.0;  // |z1 - z2| = 2
-    z2[1][0] = 0.5;  // 0.5
+    const auto [a, b, z1, z2] = DiversityPair();
     // -(0.5 / 2 + 0.25 / 0.5) / 2
     EXPECT_NEAR(diversity_loss(a, b, z1, z2).item<double>(), -(0.25 + 0.5) / 2, 1e-6);
     // Outputs further apart: a lower (better) loss; identical outputs: zero.
@@ -78,13 +83,7 @@ TEST(SketchyGanLosses, DiversityTermSignAndScale) {
 }
 
 TEST(SketchyGanLosses, ModeSeekingTerm) {
-    const auto a = torch::zeros({2, 3, 4, 4});
-    auto b = torch::full({2, 3, 4, 4}, 0.5);
-    b[1].fill_(0.25);
-    const auto z1 = torch::zeros({2, 8});
-    auto z2 = torch::zeros({2, 8});
-    z2[0][0] = 2.0;
-    z2[1][0] = 0.5;
+    const auto [a, b, z1, z2] = DiversityPair();
     // mean|a - b| = 0.375 over the batch, mean|z1 - z2| = 2.5 / 16: ratio 2.4.
     EXPECT_NEAR(mode_seeking_loss(a, b, z1, z2).item<double>(), 1.0 / (2.4 + 1e-5), 1e-6);
     EXPECT_NEAR(mode_seeking_loss(a, a, z1, z2).item<double>(), 1e5, 1e-2);  // collapsed: 1 / eps
