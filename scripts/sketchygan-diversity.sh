@@ -9,7 +9,8 @@
 #      that shows the 4 samples of the first sketches;
 #   3. one table and one contact sheet (grid.png: 6 sketches, each with its 4 samples per candidate).
 # Derived from the shared data: the sheet stays in the work folder, never in the repository.
-# Usage: BUDGET=1800 bash scripts/sketchygan-diversity.sh [build] [work folder] [candidate ...]
+# Usage: BUDGET=1800 [SEED=0] bash scripts/sketchygan-diversity.sh [build] [work folder] [candidate ...]
+# (another SEED wants its own work folder: the runs are named by candidate only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -20,6 +21,7 @@ ganvas=$build/ganvas
 data=$shared/data/sketch_photo/shoes-bags/train
 vgg=$shared/weights/vgg19-r31/vgg19_to_relu3_1.pth
 budget=${BUDGET:-1800}
+seed=${SEED:-0}
 export GANVAS_PROGRESS=0
 mkdir -p "$work"
 
@@ -41,7 +43,7 @@ train_one() {  # name
     local out=$work/$1
     if [[ -e "$out/checkpoint.pt" ]] && grep -qE "(finished|stopped at its time budget) at step" "$out.log" 2>/dev/null; then return; fi
     # shellcheck disable=SC2086
-    "$ganvas" train ${flags[$1]} --data "$data" --val-ratio 0.1 --time-budget "$budget" --threads 1 --seed 0 \
+    "$ganvas" train ${flags[$1]} --data "$data" --val-ratio 0.1 --time-budget "$budget" --threads 1 --seed "$seed" \
         --log-every 25 --sample-every 250 --out "$out" $([[ -e "$out/checkpoint.pt" ]] && echo --resume) \
         >> "$out.log" 2>&1
 }
