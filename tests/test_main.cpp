@@ -3,6 +3,7 @@
 #include "ganvas/data/synth.h"
 #include "ganvas/config.h"
 #include "ganvas/core/image.h"
+#include "ganvas/nn/pointwise.h"
 #include "ganvas/nn/small_conv.h"
 #include "ganvas/nn/winograd_conv.h"
 
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
         const auto has = [isa](const std::vector<std::string>& sets) {
             return std::find(sets.begin(), sets.end(), isa) != sets.end();
         };
-        if (!has(ganvas::small_conv_isas()) || !has(ganvas::winograd_isas())) {
+        if (!has(ganvas::small_conv_isas()) || !has(ganvas::winograd_isas()) || !has(ganvas::pointwise_isas())) {
             exclude(("Isa/X86Kernels.*/" + std::string(isa)).c_str());
         }
     }

@@ -13,6 +13,7 @@
 #include "ganvas/models/pix2pix/pix2pix_model.h"
 #include "ganvas/nn/adam.h"
 #include "ganvas/nn/conv_transpose.h"
+#include "ganvas/nn/pointwise.h"
 #include "ganvas/nn/small_conv.h"
 #include "ganvas/nn/winograd_conv.h"
 
@@ -267,16 +268,19 @@ protected:
         SeededTest::SetUp();
         saved_small_ = small_conv_isa();
         saved_winograd_ = winograd_isa();
+        saved_pointwise_ = pointwise_isa();
         set_small_conv_isa(GetParam());
         set_winograd_isa(GetParam());
+        set_pointwise_isa(GetParam());
     }
     void TearDown() override {
         set_small_conv_isa(saved_small_);
         set_winograd_isa(saved_winograd_);
+        set_pointwise_isa(saved_pointwise_);
     }
 
 private:
-    std::string saved_small_, saved_winograd_;
+    std::string saved_small_, saved_winograd_, saved_pointwise_;
 };
 INSTANTIATE_TEST_SUITE_P(Isa, X86Kernels, ::testing::Values("avx512", "avx2"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
@@ -295,6 +299,60 @@ TEST_P(X86Kernels, ChoiceFollowsTheRequestAndRefusesUnknownSets) {
         EXPECT_NE(std::string(e.what()).find("GANVAS_WINOGRAD_KERNELS=sse2"), std::string::npos) << e.what();
     }
     EXPECT_EQ(winograd_isa(), GetParam()) << "a refused request changed the choice";
+}
+
+// The fused MRU operations (pointwise.h) against the same formulas in LibTorch's operators, forward
+// and every gradient: both memory formats, a size that leaves a vector tail, arguments over the
+// whole useful range (sigmoid's saturation at +-90 included), 1-3 threads.
+TEST_P(X86Kernels, FusedPointwiseOpsMatchLibTorch) {
+    EXPECT_EQ(pointwise_isa(), GetParam());
+    const auto reference = [](const std::string& op, const std::vector<torch::Tensor>& in) {
+        if (op == "smooth") return 0.5 * (in[0] + torch::sqrt(0.09 + in[0] * in[0]));
+        if (op == "prelu") return torch::where(in[0] > 0, in[0], in[1] * in[0]);
+        if (op == "gate") return torch::sigmoid(in[1]) * in[0];
+        const auto n = torch::sigmoid(in[2]);
+        return (1 - n) * in[0] + n * in[1];
+    };
+    const auto fused = [](const std::string& op, const std::vector<torch::Tensor>& in) {
+        if (op == "smooth") return smooth_relu(in[0]);
+        if (op == "prelu") return prelu1(in[0], in[1]);
+        if (op == "gate") return sigmoid_gate(in[0], in[1]);
+        return sigmoid_mix(in[0], in[1], in[2]);
+    };
+    const std::map<std::string, int> arity{{"smooth", 1}, {"prelu", 2}, {"gate", 2}, {"mix", 3}};
+    with_thread_counts([&] {
+        for (const auto format : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
+            for (const auto& [op, count] : arity) {
+                SCOPED_TRACE(op + (format == torch::MemoryFormat::ChannelsLast ? " channels-last" : " contiguous"));
+                std::vector<torch::Tensor> in;
+                for (int i = 0; i < count; ++i) {
+                    auto t = torch::randn({3, 5, 67, 71}) * 4;
+                    if (i == count - 1 && (op == "gate" || op == "mix")) {
+                        t.view(-1).narrow(0, 0, 4).copy_(torch::tensor({-90.f, 90.f, -30.f, 30.f}));
+                    }
+                    t = (op == "prelu" && i == 1) ? torch::tensor({0.2f}) : t.contiguous(format);
+                    in.push_back(t.requires_grad_());
+                }
+                const auto y = fused(op, in), y_ref = reference(op, in);
+                EXPECT_EQ(y.sizes(), y_ref.sizes());
+                EXPECT_TRUE(y.is_contiguous(format)) << "the output keeps the input's memory format";
+                EXPECT_LT((y - y_ref).abs().max().item<double>(), 2e-6 * (1 + y_ref.abs().max().item<double>()));
+                const auto g = torch::randn_like(y_ref);
+                const auto grads = torch::autograd::grad({y}, in, {g});
+                const auto grads_ref = torch::autograd::grad({y_ref}, in, {g});
+                for (int i = 0; i < count; ++i) {
+                    SCOPED_TRACE("gradient " + std::to_string(i));
+                    const double scale = 1 + grads_ref[i].abs().max().item<double>();
+                    EXPECT_LT((grads[i] - grads_ref[i]).abs().max().item<double>(), 1e-5 * scale);
+                }
+            }
+        }
+    });
+    // Without a graph (InferenceMode, as in translate) the same values.
+    const auto x = torch::randn({2, 3, 5, 5}), p = torch::randn({2, 3, 5, 5});
+    const auto expected = torch::sigmoid(p) * x;
+    torch::InferenceMode guard;
+    EXPECT_TRUE(torch::allclose(sigmoid_gate(x, p), expected, 1e-6, 1e-6));
 }
 
 TEST_P(X86Kernels, SmallMapConvolutionsMatchLibTorch) {

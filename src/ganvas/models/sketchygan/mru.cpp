@@ -7,8 +7,6 @@
 namespace ganvas {
 namespace nn = torch::nn;
 
-torch::Tensor smooth_relu(const torch::Tensor& x) { return 0.5 * (x + torch::sqrt(0.09 + x * x)); }
-
 
 MruImpl::MruImpl(MruOptions o) : options(std::move(o)) {
     const auto& op = options;
@@ -39,7 +37,7 @@ torch::Tensor MruImpl::norm_act(int which, const torch::Tensor& t, const torch::
         else h = (which == 1 ? bn1 : bn2)->forward(h);
     }
     if (options.activation == "relu") return torch::relu(h);
-    if (options.activation == "prelu") return prelu->forward(h);
+    if (options.activation == "prelu") return prelu1(h, prelu->weight);
     return smooth_relu(h);
 }
 
@@ -53,12 +51,10 @@ torch::Tensor MruImpl::forward(const torch::Tensor& x, const torch::Tensor& imag
                                                      .align_corners(false));
     }
     const auto xi = torch::cat({x, img}, 1);
-    const auto m = torch::sigmoid(mask->forward(xi));
-    auto z = norm_act(1, conv1->forward(torch::cat({m * x, img}, 1)), labels);
+    auto z = norm_act(1, conv1->forward(torch::cat({sigmoid_gate(x, mask->forward(xi)), img}, 1)), labels);
     if (options.variant == MruVariant::Released) z = norm_act(2, conv2->forward(z), labels);
-    const auto n = torch::sigmoid(mix->forward(xi));
     const auto skip = project ? project->forward(x) : x;
-    return (1 - n) * skip + n * z;
+    return sigmoid_mix(skip, z, mix->forward(xi));
 }
 
 }  // namespace ganvas

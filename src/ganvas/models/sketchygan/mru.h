@@ -6,9 +6,11 @@
 //   y = (1 - n) * x' + n * z         x' = x, or a 1x1 projection when channel counts differ
 // `paper`: one 3x3 convolution for z as in the paper's equations; `released`: two 3x3
 // convolutions with norm and activation, as the released TensorFlow code. Gate convolutions are
-// never normalised. Pooling / upsampling around the unit belongs to the caller.
+// never normalised. Pooling / upsampling around the unit belongs to the caller. The gates, the mix
+// and the activations run fused (pointwise.h): one memory pass each way instead of one per operator.
 #pragma once
 #include "ganvas/nn/conditional_batch_norm.h"
+#include "ganvas/nn/pointwise.h"  // smooth_relu
 #include "ganvas/nn/spectral_norm.h"
 
 #include <torch/nn.h>
@@ -29,9 +31,6 @@ struct MruOptions {
     // The activation f: (x + sqrt(0.09 + x^2)) / 2 of the released code, or ReLU.
     std::string activation = "smooth";   // smooth | relu | prelu
 };
-
-// (x + sqrt(0.09 + x^2)) / 2: a smooth ReLU (SketchyGAN's released code).
-torch::Tensor smooth_relu(const torch::Tensor& x);
 
 class MruImpl : public torch::nn::Module {
 public:

@@ -1,6 +1,7 @@
 #include "ganvas/models/sketchygan/networks.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/nn/pointwise.h"
 
 #include <torch/torch.h>
 
@@ -126,7 +127,7 @@ SketchyDiscriminatorImpl::SketchyDiscriminatorImpl(const SketchyGanOptions& o) {
 
 std::pair<torch::Tensor, torch::Tensor> SketchyDiscriminatorImpl::forward(const torch::Tensor& image) {
     const auto pyramid = image_pyramid(image, static_cast<int64_t>(units.size()));
-    auto h = stem_act->forward(stem->forward(image));
+    auto h = prelu1(stem->forward(image), stem_act->weight);
     for (size_t i = 0; i < units.size(); ++i) {
         h = units[i]->forward(h, pyramid[i], {});
         h = F::avg_pool2d(h, F::AvgPool2dFuncOptions(2));
