@@ -48,6 +48,28 @@ TEST(Vgg19Relu31, PerceptualDistanceIsZeroOnEqualImagesAndCarriesGradients) {
     EXPECT_GT(a.grad().abs().sum().item<double>(), 0.0);
 }
 
+// Targets featurised once (SketchyGAN's photos, seen by both samples of the diversity pair): the
+// same distance and the same gradients as featurising them again for every repeat.
+TEST(Vgg19Relu31, PerceptualDistanceToPrecomputedTargetsEqualsTheDirectOne) {
+    auto vgg = load_vgg19_relu31(kVgg / "vgg_random.pth");
+    torch::manual_seed(4);
+    const auto a = torch::rand({4, 3, 16, 16});
+    const auto b = torch::rand({2, 3, 16, 16});
+    auto a1 = a.clone().requires_grad_(), a2 = a.clone().requires_grad_();
+    const auto direct = perceptual_l1(vgg, a1, torch::cat({b, b}));
+    VggFeatures target;
+    {
+        torch::NoGradGuard no_grad;
+        target = vgg->forward(b);
+    }
+    const auto once = perceptual_l1(vgg, a2, target);
+    EXPECT_NEAR(once.item<double>(), direct.item<double>(), 1e-6 * direct.item<double>());
+    direct.backward();
+    once.backward();
+    EXPECT_TRUE(torch::allclose(a1.grad(), a2.grad(), 1e-5, 1e-9));
+    EXPECT_THROW(perceptual_l1(vgg, a.narrow(0, 0, 3), target), Error) << "3 images against 2 targets";
+}
+
 // The stand-in has the real file's keys, kernels and legacy format, channels / 16 and 10 classes
 // (tests/fixtures/inception/make_inception_fixture.py); the reference is torchvision's Inception3
 // with the FID blocks, on pytorch-fid's preprocessing.

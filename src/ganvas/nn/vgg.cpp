@@ -54,4 +54,16 @@ torch::Tensor perceptual_l1(Vgg19Relu31& vgg, const torch::Tensor& a, const torc
            3.0;
 }
 
+torch::Tensor perceptual_l1(Vgg19Relu31& vgg, const torch::Tensor& a, const VggFeatures& b) {
+    const auto fa = vgg->forward(a);
+    const int64_t n = b.relu1_1.size(0);
+    if (n < 1 || a.size(0) % n != 0) {
+        throw Error(fmt::format("perceptual_l1: {} images against {} targets", a.size(0), n));
+    }
+    const auto distance = [&](const torch::Tensor& x, const torch::Tensor& y) {
+        return (x.unflatten(0, {x.size(0) / n, n}) - y.unsqueeze(0)).abs().mean();
+    };
+    return (distance(fa.relu1_1, b.relu1_1) + distance(fa.relu2_1, b.relu2_1) + distance(fa.relu3_1, b.relu3_1)) / 3.0;
+}
+
 }  // namespace ganvas

@@ -40,4 +40,9 @@ Vgg19Relu31 load_vgg19_relu31(const std::filesystem::path& path);
 // between the features of `a` and `b` (images in [0, 1]); gradients flow to both.
 torch::Tensor perceptual_l1(Vgg19Relu31& vgg, const torch::Tensor& a, const torch::Tensor& b);
 
+// The same against features computed once (typically without gradients, for fixed targets):
+// `a` holds k * N images, compared image for image with each of the k repeats of the N targets'
+// features (k = 1: one to one), so that targets seen k times are featurised once.
+torch::Tensor perceptual_l1(Vgg19Relu31& vgg, const torch::Tensor& a, const VggFeatures& b);
+
 }  // namespace ganvas

@@ -64,6 +64,15 @@ void SketchyGanModel::bind_data(const fs::path& root) {
     }
 }
 
+void SketchyGanModel::set_feature_network(Vgg19Relu31 vgg) {
+    if (vgg_) throw Error("sketchygan: the feature network is already set");
+    vgg_ = std::move(vgg);
+    vgg_->eval();
+    for (auto& p : vgg_->parameters()) p.set_requires_grad(false);
+    parts_.add_network("vgg", *vgg_, /*trained=*/false);
+    place_module(*vgg_, placement_);
+}
+
 std::vector<fs::path> SketchyGanModel::data_files(const fs::path& root, Split split, const SplitOptions& options) const {
     return sketch_photo_files(root, split, options, {options_.sketchy_augmentation, options_.drop_flagged});
 }
@@ -166,7 +175,13 @@ NamedValues SketchyGanModel::train_step(const Batch& batch) {
     torch::Tensor g_loss = g_gan + options_.lambda_aux_g * g_aux + options_.lambda_l1 * g_l1;
     torch::Tensor g_perc, g_div;
     if (options_.lambda_perceptual > 0) {
-        g_perc = perceptual_l1(vgg_, (fake + 1.0) * 0.5, (g_photo + 1.0) * 0.5);
+        // The photos' features once, without a graph: both halves of the pair compare with them.
+        VggFeatures target;
+        {
+            torch::NoGradGuard no_grad;
+            target = vgg_->forward((photo + 1.0) * 0.5);
+        }
+        g_perc = perceptual_l1(vgg_, (fake + 1.0) * 0.5, target);
         g_loss = g_loss + options_.lambda_perceptual * g_perc;
     }
     if (two) {

@@ -51,7 +51,8 @@ public:
     // The share of real sketches at the current step (p(t)).
     double sketch_probability() const { return sketch_p_; }
     // Uses this feature network for the perceptual term (bind_data loads it from vgg_weights).
-    void set_feature_network(Vgg19Relu31 vgg) { vgg_ = std::move(vgg); }
+    // The network is frozen, kept out of checkpoints and placed as the model; set once.
+    void set_feature_network(Vgg19Relu31 vgg);
 
     const SketchyGanOptions& options() const { return options_; }
     SketchyGenerator& generator() { return netG_; }
