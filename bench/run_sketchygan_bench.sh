@@ -26,6 +26,7 @@ for r in $(seq 1 "$rounds"); do
     if grep -qw avx512f /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then
         "$build/bench/sketchygan_bench" "${common[@]}" --isa avx2 >> "$out"
     fi
+    "$build/bench/sketchygan_bench" "${common[@]}" --isa none >> "$out"  # LibTorch's ops throughout
     $py "$here/sketchygan_peer.py" "${common[@]}" >> "$out"
     $py "$here/sketchygan_peer.py" "${common[@]}" --channels-last >> "$out"
 done

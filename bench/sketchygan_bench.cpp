@@ -5,6 +5,7 @@
 //
 //   build/bench/sketchygan_bench [--threads 2] [--width 1] [--steps 5] [--batch 16]
 //                                [--isa avx512|avx2|none] [--contiguous]
+// --isa none: LibTorch's operators throughout (no fused MRU kernels).
 #include "bench_util.h"
 #include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--isa") && has_value) {
             ::setenv("GANVAS_SMALL_CONV_KERNELS", argv[i + 1], 1);
             ::setenv("GANVAS_WINOGRAD_KERNELS", argv[i + 1], 1);
+            ::setenv("GANVAS_POINTWISE_KERNELS", argv[i + 1], 1);
             label += std::string("-") + argv[++i];
         } else {
             std::cerr << "sketchygan_bench: unknown argument " << argv[i] << "\n";
@@ -66,6 +68,14 @@ int main(int argc, char** argv) {
         for (int i = 0; i < warmup; ++i) model.train_step(b);
         torch::autograd::profiler::RecordProfile profile(trace);
         for (int i = 0; i < 2; ++i) model.train_step(b);
+        return 0;
+    }
+    if (const char* trace = std::getenv("GANVAS_BENCH_TRACE_INFER")) {  // a Chrome trace of 10 translations
+        const auto one = b.input.narrow(0, 0, 1);
+        auto generator = ganvas::make_cpu_generator(1);
+        for (int i = 0; i < 3; ++i) model.generate(one, torch::zeros({1}, torch::kLong), generator);
+        torch::autograd::profiler::RecordProfile profile(trace);
+        for (int i = 0; i < 10; ++i) model.generate(one, torch::zeros({1}, torch::kLong), generator);
         return 0;
     }
     std::vector<double> train_s, infer_s;

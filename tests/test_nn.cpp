@@ -34,6 +34,11 @@ TEST(Vgg19Relu31, GivesPyTorchsFeaturesFromACheckpointInTheRealLayout) {
     EXPECT_LT(relative_error(f.relu2_1, ref.at("relu2_1")), 1e-5);
     EXPECT_LT(relative_error(f.relu3_1, ref.at("relu3_1")), 1e-5);
     for (const auto& p : vgg->parameters()) EXPECT_FALSE(p.requires_grad()) << "the feature network is frozen";
+    // Channels-last maps take another padding path (concatenations): the same features.
+    const auto cl = vgg->forward(ref.at("input").contiguous(torch::MemoryFormat::ChannelsLast));
+    EXPECT_LT(relative_error(cl.relu1_1, ref.at("relu1_1")), 1e-5);
+    EXPECT_LT(relative_error(cl.relu2_1, ref.at("relu2_1")), 1e-5);
+    EXPECT_LT(relative_error(cl.relu3_1, ref.at("relu3_1")), 1e-5);
 }
 
 TEST(Vgg19Relu31, PerceptualDistanceIsZeroOnEqualImagesAndCarriesGradients) {
@@ -163,6 +168,30 @@ TEST(SpectralNorm, TrainingPassesBringTheLargestSingularValueToOne) {
     const auto u = lin->u.clone();
     lin->forward(x);
     EXPECT_TRUE(torch::equal(u, lin->u));
+}
+
+// One small map without autograd (translating one sketch) goes to oneDNN directly: the same
+// convolution as LibTorch's dispatch gives, in both layouts, spectral or plain, strided or not.
+TEST(SpectralNorm, SmallMapInferencePathMatchesTheDispatchedConvolution) {
+    torch::manual_seed(6);
+    for (const bool spectral : {true, false}) {
+        for (const int64_t stride : {1, 2}) {
+            SNConv2d conv(24, 16, 3, stride, 1, true, spectral);
+            conv->eval();
+            for (const auto format : {torch::MemoryFormat::Contiguous, torch::MemoryFormat::ChannelsLast}) {
+                const auto x = torch::randn({1, 24, 8, 8}).contiguous(format);  // 1,536 values: the small path
+                torch::Tensor expected;
+                {
+                    torch::NoGradGuard no_grad;
+                    expected = torch::conv2d(x, conv->normalized_weight(), conv->bias, stride, 1);
+                }
+                torch::InferenceMode guard;
+                const auto y = conv->forward(x);
+                EXPECT_EQ(y.sizes(), expected.sizes());
+                EXPECT_TRUE(torch::allclose(y, expected, 1e-5, 1e-5)) << "spectral " << spectral << " stride " << stride;
+            }
+        }
+    }
 }
 
 TEST(SpectralNorm, TheEstimateTravelsWithTheCheckpoint) {

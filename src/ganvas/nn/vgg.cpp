@@ -17,10 +17,24 @@ Vgg19Relu31Impl::Vgg19Relu31Impl() {
     }
 }
 
-VggFeatures Vgg19Relu31Impl::forward(const torch::Tensor& rgb) {
-    const auto pad = [](const torch::Tensor& t) {
+namespace {
+
+// Reflection padding by one pixel. LibTorch 1.13's reflection_pad2d works on NCHW only: a
+// channels-last map would be copied to NCHW, padded, and copied back by the convolution (three
+// passes forward, three backward); two concatenations keep the layout in one pass each.
+torch::Tensor reflect_pad1(const torch::Tensor& t) {
+    if (t.suggest_memory_format() != torch::MemoryFormat::ChannelsLast || t.size(2) < 2 || t.size(3) < 2) {
         return F::pad(t, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReflect));
-    };
+    }
+    const int64_t h = t.size(2), w = t.size(3);
+    const auto rows = torch::cat({t.narrow(2, 1, 1), t, t.narrow(2, h - 2, 1)}, 2);
+    return torch::cat({rows.narrow(3, 1, 1), rows, rows.narrow(3, w - 2, 1)}, 3).contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
+}  // namespace
+
+VggFeatures Vgg19Relu31Impl::forward(const torch::Tensor& rgb) {
+    const auto pad = reflect_pad1;
     auto x = convs[0]->forward(rgb);
     VggFeatures f;
     f.relu1_1 = torch::relu(convs[1]->forward(pad(x)));
