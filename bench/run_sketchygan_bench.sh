@@ -3,7 +3,7 @@
 # perceptual term, spectral norm): ganvas against the same networks and step in PyTorch Python
 # (bench/sketchygan_peer.py, Debian's python3-torch), in one run on the same threads, interleaved
 # `rounds` times. Prints medians, GFLOP/s (convolution FLOPs of a step, counted by the peer from
-# its layers), peak memory, one-sketch inference, and ratios.
+# its layers), peak memory, one-sketch inference, ratios, and this CPU's ceilings (cpu_ceiling.sh).
 #   bash bench/run_sketchygan_bench.sh [build-dir] [threads] [rounds] [steps] [width]
 set -euo pipefail
 build=${1:-build}
@@ -53,3 +53,5 @@ for impl in med:
         print(f"{impl}: step {med[step_peer] / med[impl]:.2f}x the faster peer ({step_peer}), "
               f"inference {inf[infer_peer] / inf[impl]:.2f}x ({infer_peer})")
 PY
+# The ceilings to put these GFLOP/s beside (FMA bound per instruction set, sgemm, a large oneDNN convolution).
+bash "$here/cpu_ceiling.sh" "$threads"
