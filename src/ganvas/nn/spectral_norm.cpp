@@ -1,6 +1,7 @@
 #include "ganvas/nn/spectral_norm.h"
 
-#include <ATen/ops/mkldnn_convolution.h>
+#include "ganvas/nn/conv2d.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -48,17 +49,7 @@ torch::Tensor SNConv2dImpl::normalized_weight() {
 }
 
 torch::Tensor SNConv2dImpl::forward(const torch::Tensor& x) {
-    const auto w = normalized_weight();
-    // LibTorch 1.13 sends a batch-1 convolution of a small map (N*C*H*W <= 20480) with a 3x3 or
-    // smaller kernel to its unblocked im2col path, which is several times slower than oneDNN's on
-    // channels-last maps (a SketchyGAN generator's 8x8 and 4x4 levels when it translates one
-    // sketch). Without autograd, oneDNN is called directly; training keeps LibTorch's dispatch.
-    if (!torch::GradMode::is_enabled() && x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
-        x.size(0) == 1 && x.numel() <= 20480 && at::globalContext().userEnabledMkldnn()) {
-        return at::mkldnn_convolution(x, w, bias.defined() ? c10::optional<torch::Tensor>(bias) : c10::nullopt,
-                                      {padding, padding}, {stride, stride}, {1, 1}, 1);
-    }
-    return torch::conv2d(x, w, bias, stride, padding);
+    return ganvas::conv2d(x, normalized_weight(), bias, stride, padding);  // conv2d.h: the small-map inference path
 }
 
 SNLinearImpl::SNLinearImpl(int64_t in, int64_t out, bool with_bias) {

@@ -1,0 +1,18 @@
+#include "ganvas/nn/conv2d.h"
+
+#include <ATen/ops/mkldnn_convolution.h>
+#include <torch/torch.h>
+
+namespace ganvas {
+
+torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
+                     int64_t padding) {
+    if (!torch::GradMode::is_enabled() && x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+        x.size(0) == 1 && x.numel() <= 20480 && at::globalContext().userEnabledMkldnn()) {
+        return at::mkldnn_convolution(x, weight, bias.defined() ? c10::optional<torch::Tensor>(bias) : c10::nullopt,
+                                      {padding, padding}, {stride, stride}, {1, 1}, 1);
+    }
+    return torch::conv2d(x, weight, bias, stride, padding);
+}
+
+}  // namespace ganvas

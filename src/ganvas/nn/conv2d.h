@@ -1,0 +1,14 @@
+// conv2d for any module of the project: LibTorch's dispatch, except where that dispatch is known
+// to be slow on CPU. LibTorch 1.13 sends a batch-1 convolution of a small map (N*C*H*W <= 20480)
+// with a 3x3 or smaller kernel to its unblocked im2col path, several times slower than oneDNN on
+// channels-last maps (a SketchyGAN generator's 8x8 and 4x4 levels when it translates one sketch).
+// Without autograd, oneDNN is called directly there; training keeps LibTorch's dispatch.
+#pragma once
+#include <torch/types.h>
+
+namespace ganvas {
+
+torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
+                     int64_t padding);
+
+}  // namespace ganvas
