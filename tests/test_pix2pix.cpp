@@ -15,6 +15,7 @@
 #include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/pointwise.h"
 #include "ganvas/nn/small_conv.h"
+#include "ganvas/nn/spectral_norm.h"
 #include "ganvas/nn/winograd_conv.h"
 
 #include <opencv2/imgproc.hpp>
@@ -466,6 +467,79 @@ TEST_P(X86Kernels, WinogradConvolutionsMatchLibTorch) {
     EXPECT_FALSE(winograd_fits(torch::zeros({1, 8, 32, 32}), torch::zeros({64, 8, 4, 4}), 1, 1));
     EXPECT_FALSE(winograd_fits(torch::zeros({1, 64, 8, 8}), torch::zeros({64, 64, 4, 4}), 1, 1));
     EXPECT_FALSE(winograd_fits(torch::zeros({1, 64, 32, 32}, torch::kDouble), torch::zeros({64, 64, 4, 4}, torch::kDouble), 1, 1));
+}
+
+TEST_P(X86Kernels, Winograd3x3ConvolutionsMatchLibTorch) {
+    ASSERT_EQ(winograd_isa(), GetParam());
+    struct Case {
+        int64_t n, cin, cout, h, w, p;
+        bool bias;
+    };
+    // An MRU's 3x3 layer (65 = 64 + the image channel: a masked tail); channel counts off both lane
+    // widths; maps not a multiple of 4 (tiles cut by the edge); padding 0 (VGG's, after its own
+    // reflection padding); a batch of 3 (tiles of different images side by side).
+    const std::vector<Case> cases = {
+        {2, 65, 64, 16, 16, 1, true}, {3, 17, 40, 11, 13, 1, false}, {1, 32, 19, 10, 11, 0, true},
+        {2, 128, 128, 8, 8, 1, false},
+    };
+    with_thread_counts([&] {
+        for (const auto& c : cases) {
+            SCOPED_TRACE(std::to_string(c.cin) + "->" + std::to_string(c.cout) + " on " + std::to_string(c.n) + "x" +
+                         std::to_string(c.h) + "x" + std::to_string(c.w) + " pad " + std::to_string(c.p));
+            auto x = torch::randn({c.n, c.cin, c.h, c.w})
+                         .contiguous(torch::MemoryFormat::ChannelsLast)
+                         .requires_grad_(true);
+            auto w = (torch::randn({c.cout, c.cin, 3, 3}) * 0.05).requires_grad_(true);
+            auto b = c.bias ? torch::randn({c.cout}).requires_grad_(true) : torch::Tensor();
+            ASSERT_TRUE(winograd3x3_fits(x, w, 1, c.p));
+            auto xd = x.detach().to(torch::kDouble).requires_grad_(true);
+            auto wd = w.detach().to(torch::kDouble).requires_grad_(true);
+            auto bd = c.bias ? b.detach().to(torch::kDouble).requires_grad_(true) : torch::Tensor();
+            auto ref = torch::conv2d(xd, wd, bd, 1, c.p);
+            auto got = winograd3x3_conv2d(x, w, b, c.p);
+            ASSERT_EQ(got.sizes(), ref.sizes());
+            EXPECT_TRUE(got.is_contiguous(torch::MemoryFormat::ChannelsLast));
+            auto gy = torch::randn(ref.sizes());
+            std::vector<torch::Tensor> want_of = {xd, wd}, have_of = {x, w};
+            if (c.bias) want_of.push_back(bd), have_of.push_back(b);
+            auto want = torch::autograd::grad({ref}, want_of, {gy.to(torch::kDouble)});
+            auto have = torch::autograd::grad({got}, have_of, {gy});
+            auto close = [](const torch::Tensor& a, const torch::Tensor& b) {
+                return (a.to(torch::kDouble) - b).abs().max().item<double>() / b.abs().max().item<double>();
+            };
+            EXPECT_LT(close(got, ref), 5e-5);
+            EXPECT_LT(close(have[0], want[0]), 5e-5) << "input gradient";
+            EXPECT_LT(close(have[1], want[1]), 5e-5) << "weight gradient";
+            if (c.bias) EXPECT_LT(close(have[2], want[2]), 1e-5) << "bias gradient";
+        }
+    });
+    // A gradient of the gradient follows LibTorch's ops.
+    auto x = torch::randn({1, 16, 10, 10}).contiguous(torch::MemoryFormat::ChannelsLast).requires_grad_(true);
+    auto w = (torch::randn({16, 16, 3, 3}) * 0.05).requires_grad_(true);
+    auto penalty = [&](const torch::Tensor& y) {
+        auto gx = torch::autograd::grad({y.pow(2).sum()}, {x}, {}, true, true)[0];
+        return torch::autograd::grad({gx.pow(2).sum()}, {w})[0];
+    };
+    auto want = penalty(torch::conv2d(x, w, {}, 1, 1));
+    EXPECT_LT((penalty(winograd3x3_conv2d(x, w, {}, 1)) - want).abs().max().item<double>(), 1e-4 * want.abs().max().item<double>());
+    // SNConv2d (the MRU's convolutions) and the VGG loss network route here on channels-last maps.
+    SNConv2d conv(32, 32, 3, 1, 1, true, false);
+    auto h = torch::randn({2, 32, 16, 16}).contiguous(torch::MemoryFormat::ChannelsLast);
+    {
+        torch::NoGradGuard no_grad;
+        EXPECT_TRUE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
+        EXPECT_FALSE(torch::equal(conv->forward(h), torch::conv2d(h, conv->weight, conv->bias, 1, 1)));
+    }
+    // Declined: NCHW maps, stride 2, 4x4 filters, too few channels, a small map, padding 2, doubles.
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}), torch::zeros({64, 64, 3, 3}), 1, 1));
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}).contiguous(cl), torch::zeros({64, 64, 3, 3}), 2, 1));
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}).contiguous(cl), torch::zeros({64, 64, 4, 4}), 1, 1));
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 8, 32, 32}).contiguous(cl), torch::zeros({64, 8, 3, 3}), 1, 1));
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 4, 4}).contiguous(cl), torch::zeros({64, 64, 3, 3}), 1, 1));
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}).contiguous(cl), torch::zeros({64, 64, 3, 3}), 1, 2));
+    EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}, torch::kDouble).contiguous(cl),
+                                  torch::zeros({64, 64, 3, 3}, torch::kDouble), 1, 1));
 }
 
 TEST_F(SeededTest, FusedAdamFollowsTorchAdam) {

@@ -1,5 +1,7 @@
 #include "ganvas/nn/conv2d.h"
 
+#include "ganvas/nn/winograd_conv.h"
+
 #include <ATen/ops/mkldnn_convolution.h>
 #include <torch/torch.h>
 
@@ -11,6 +13,9 @@ torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const 
         x.size(0) == 1 && x.numel() <= 20480 && at::globalContext().userEnabledMkldnn()) {
         return at::mkldnn_convolution(x, weight, bias.defined() ? c10::optional<torch::Tensor>(bias) : c10::nullopt,
                                       {padding, padding}, {stride, stride}, {1, 1}, 1);
+    }
+    if (weight.size(-1) == 3 && winograd3x3_fits(x, weight, stride, padding)) {
+        return winograd3x3_conv2d(x, weight, bias, padding);
     }
     return torch::conv2d(x, weight, bias, stride, padding);
 }

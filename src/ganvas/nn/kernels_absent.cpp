@@ -30,6 +30,8 @@ const Kernels* avx2_kernels() { return nullptr; }
 namespace winograd_kernels {
 const Kernels* avx512_kernels() { return nullptr; }
 const Kernels* avx2_kernels() { return nullptr; }
+const Kernels43* avx512_kernels43() { return nullptr; }
+const Kernels43* avx2_kernels43() { return nullptr; }
 }  // namespace winograd_kernels
 
 }  // namespace ganvas

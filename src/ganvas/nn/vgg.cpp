@@ -2,6 +2,7 @@
 
 #include "ganvas/core/error.h"
 #include "ganvas/io/pth_reader.h"
+#include "ganvas/nn/conv2d.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -34,14 +35,17 @@ torch::Tensor reflect_pad1(const torch::Tensor& t) {
 }  // namespace
 
 VggFeatures Vgg19Relu31Impl::forward(const torch::Tensor& rgb) {
-    const auto pad = reflect_pad1;
+    // Each 3x3 layer after reflection padding, through ganvas::conv2d (Winograd on channels-last maps).
+    const auto conv = [&](int i, const torch::Tensor& t) {
+        return ganvas::conv2d(reflect_pad1(t), convs[i]->weight, convs[i]->bias, 1, 0);
+    };
     auto x = convs[0]->forward(rgb);
     VggFeatures f;
-    f.relu1_1 = torch::relu(convs[1]->forward(pad(x)));
-    x = torch::max_pool2d(torch::relu(convs[2]->forward(pad(f.relu1_1))), 2);
-    f.relu2_1 = torch::relu(convs[3]->forward(pad(x)));
-    x = torch::max_pool2d(torch::relu(convs[4]->forward(pad(f.relu2_1))), 2);
-    f.relu3_1 = torch::relu(convs[5]->forward(pad(x)));
+    f.relu1_1 = torch::relu(conv(1, x));
+    x = torch::max_pool2d(torch::relu(conv(2, f.relu1_1)), 2);
+    f.relu2_1 = torch::relu(conv(3, x));
+    x = torch::max_pool2d(torch::relu(conv(4, f.relu2_1)), 2);
+    f.relu3_1 = torch::relu(conv(5, x));
     return f;
 }
 

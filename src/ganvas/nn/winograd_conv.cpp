@@ -27,6 +27,16 @@ winograd_kernels::Tiling winograd_kernels::tiling_for(int64_t batch, int64_t cha
     return g;
 }
 
+winograd_kernels::Tiling43 winograd_kernels::tiling43_for(int64_t batch, int64_t channels, int64_t out_channels,
+                                                          int64_t height, int64_t width, int64_t pad) {
+    Tiling43 g;
+    g.batch = batch, g.channels = channels, g.out_channels = out_channels;
+    g.height = height, g.width = width, g.pad = pad;
+    g.out_h = height + 2 * pad - 2, g.out_w = width + 2 * pad - 2;
+    g.tiles_h = (g.out_h + 3) / 4, g.tiles_w = (g.out_w + 3) / 4;
+    return g;
+}
+
 namespace {
 
 namespace wk = winograd_kernels;
@@ -37,6 +47,18 @@ KernelChoice<wk::Kernels>& choice() {
     static KernelChoice<wk::Kernels> c(wk::avx512_kernels(), wk::avx2_kernels(), "GANVAS_WINOGRAD_KERNELS",
                                        "GANVAS_WINOGRAD");
     return c;
+}
+
+KernelChoice<wk::Kernels43>& choice43() {
+    static KernelChoice<wk::Kernels43> c(wk::avx512_kernels43(), wk::avx2_kernels43(), "GANVAS_WINOGRAD_KERNELS",
+                                         "GANVAS_WINOGRAD");
+    return c;
+}
+
+const wk::Kernels43& kernels43() {
+    const wk::Kernels43* active = choice43().active();
+    if (!active) throw std::logic_error("winograd_conv: no F(4x4, 3x3) transform set is active");
+    return *active;
 }
 
 // The set a convolution started with (a switch mid-way must not mix two).
@@ -155,12 +177,85 @@ public:
     }
 };
 
+constexpr auto kChannelsLast = torch::MemoryFormat::ChannelsLast;
+
+class Winograd3x3Conv : public torch::autograd::Function<Winograd3x3Conv> {
+public:
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
+                                 const torch::Tensor& bias, int64_t padding) {
+        const auto x = input.contiguous(kChannelsLast);
+        const auto w = weight.contiguous();
+        const auto g = wk::tiling43_for(x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), padding);
+        const int64_t K = g.out_channels, C = g.channels, T = g.tiles();
+        auto U = torch::empty({wk::kPositions, C, K}, x.options());
+        auto V = torch::empty({wk::kPositions, T, C}, x.options());
+        auto M = torch::empty({wk::kPositions, T, K}, x.options());
+        auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options().memory_format(kChannelsLast));
+        const auto b = bias.numel() > 0 ? bias.contiguous() : torch::Tensor();  // empty: none
+        const auto& kt = kernels43();
+        parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
+        parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
+        batched_matmul({V.data_ptr<float>(), {T * C, C, 1}}, {U.data_ptr<float>(), {C * K, K, 1}}, M.data_ptr<float>(),
+                       wk::kPositions, T, C, K);
+        const float* bias_data = b.defined() ? b.data_ptr<float>() : nullptr;
+        parallel(T, [&](int64_t s, int64_t e) { kt.output_transform(g, M.data_ptr<float>(), bias_data, y.data_ptr<float>(), s, e); });
+        ctx->save_for_backward({x, w, U, V});
+        ctx->saved_data["padding"] = padding;
+        ctx->saved_data["bias"] = b.defined();
+        return y;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const auto& w = saved[1];
+        const int64_t padding = ctx->saved_data["padding"].toInt();
+        const auto dy = grads[0].contiguous(kChannelsLast);
+        torch::Tensor dx, dw, db;
+        if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum({0, 2, 3});
+        if (torch::GradMode::is_enabled()) {
+            // A graph of the gradient is wanted (a gradient penalty): LibTorch's differentiable ops.
+            if (ctx->needs_input_grad(0)) dx = torch::conv_transpose2d(dy, w, {}, 1, padding);
+            if (ctx->needs_input_grad(1)) {
+                dw = torch::conv2d(x.transpose(0, 1), dy.transpose(0, 1), {}, 1, padding).transpose(0, 1);
+            }
+            return {dx, dw, db, torch::Tensor()};
+        }
+        const auto& U = saved[2];
+        const auto& V = saved[3];
+        const auto g = wk::tiling43_for(x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), padding);
+        const int64_t K = g.out_channels, C = g.channels, T = g.tiles();
+        if (!ctx->needs_input_grad(0) && !ctx->needs_input_grad(1)) return {dx, dw, db, torch::Tensor()};
+        auto dM = torch::empty({wk::kPositions, T, K}, dy.options());
+        const auto& kt = kernels43();
+        parallel(T, [&](int64_t s, int64_t e) { kt.output_grad_transform(g, dy.data_ptr<float>(), dM.data_ptr<float>(), s, e); });
+        if (ctx->needs_input_grad(0)) {
+            auto dV = torch::empty({wk::kPositions, T, C}, dy.options());
+            batched_matmul({dM.data_ptr<float>(), {T * K, K, 1}}, {U.data_ptr<float>(), {C * K, 1, K}},
+                           dV.data_ptr<float>(), wk::kPositions, T, K, C);
+            dx = torch::zeros_like(x, x.options().memory_format(kChannelsLast));
+            parallel(g.batch, [&](int64_t s, int64_t e) { kt.input_grad_transform(g, dV.data_ptr<float>(), dx.data_ptr<float>(), s, e); });
+        }
+        if (ctx->needs_input_grad(1)) {
+            auto dU = torch::empty({wk::kPositions, C, K}, dy.options());
+            batched_matmul({V.data_ptr<float>(), {T * C, 1, C}}, {dM.data_ptr<float>(), {T * K, K, 1}},
+                           dU.data_ptr<float>(), wk::kPositions, C, T, K);
+            dw = torch::empty_like(w);
+            parallel(C, [&](int64_t s, int64_t e) { kt.weight_grad_transform(dU.data_ptr<float>(), K, C, dw.data_ptr<float>(), s, e); });
+        }
+        return {dx, dw, db, torch::Tensor()};
+    }
+};
+
 }  // namespace
 
 bool winograd_enabled() { return choice().active() != nullptr; }
 std::string winograd_isa() { return choice().isa(); }
 std::vector<std::string> winograd_isas() { return choice().available(); }
-void set_winograd_isa(const std::string& isa) { choice().set(isa); }
+void set_winograd_isa(const std::string& isa) {
+    choice().set(isa);
+    choice43().set(isa);
+}
 
 bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding) {
     if (!winograd_enabled() || x.dim() != 4 || weight.dim() != 4 || !x.device().is_cpu() ||
@@ -174,6 +269,24 @@ bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t 
 
 torch::Tensor winograd_conv2d(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding) {
     return WinogradConv::apply(x, weight, padding);
+}
+
+bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding) {
+    if (!choice43().active() || x.dim() != 4 || weight.dim() != 4 || !x.device().is_cpu() ||
+        !weight.device().is_cpu() || x.scalar_type() != torch::kFloat || weight.scalar_type() != torch::kFloat ||
+        !x.is_contiguous(kChannelsLast)) {
+        return false;
+    }
+    const int64_t out_h = x.size(2) + 2 * padding - 2, out_w = x.size(3) + 2 * padding - 2;
+    return stride == 1 && (padding == 0 || padding == 1) && weight.size(2) == 3 && weight.size(3) == 3 &&
+           x.size(1) == weight.size(1) && weight.size(1) >= 16 && weight.size(0) >= 16 && out_h >= 8 && out_w >= 8;
+}
+
+torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                 int64_t padding) {
+    // An undefined tensor cannot be an input of a custom autograd function in LibTorch 1.13; an
+    // empty one stands for no bias.
+    return Winograd3x3Conv::apply(x, weight, bias.defined() ? bias : torch::empty({0}, x.options()), padding);
 }
 
 }  // namespace ganvas

@@ -1,5 +1,5 @@
 // 4x4 stride-1 convolutions by Winograd F(3x3, 4x4) (winograd_kernels.h): the PatchGAN's
-// 256 -> 512 layer, the largest single cost of a pix2pix step.
+// 256 -> 512 layer, the largest single cost of a pix2pix step. And 3x3 ones by F(4x4, 3x3), below.
 //
 // oneDNN has no Winograd path for 4x4 filters, and its direct convolution spends 16 multiply-adds
 // per output and weight; here the forward pass, the input gradient and the weight gradient each
@@ -30,5 +30,19 @@ bool winograd_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t 
 
 // conv2d(x, weight, {}, 1, padding) with weight [K, C, 4, 4], no bias; differentiable in both.
 torch::Tensor winograd_conv2d(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding);
+
+// 3x3 stride-1 convolutions by Winograd F(4x4, 3x3) on channels-last maps (winograd_kernels.h,
+// Kernels43): SketchyGAN's MRU convolutions and the VGG loss network. Same transform set choice
+// (GANVAS_WINOGRAD_KERNELS) as above.
+//
+// Whether winograd3x3_conv2d takes these arguments: float CPU tensors, x channels-last, a
+// [K, C, 3, 3] weight, stride 1, padding 0 or 1, at least 16 input and output channels, and an
+// output of at least 8x8 (below that the transforms cost more than the products save).
+bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding);
+
+// conv2d(x, weight, bias, 1, padding) with weight [K, C, 3, 3] and bias [K] or undefined; the
+// output is channels-last; differentiable in all three.
+torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                 int64_t padding);
 
 }  // namespace ganvas

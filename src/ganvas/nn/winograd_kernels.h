@@ -59,4 +59,44 @@ struct Kernels {
 const Kernels* avx512_kernels();  // nullptr where the build has no x86 kernels
 const Kernels* avx2_kernels();
 
+
+// Winograd F(4x4, 3x3) on channels-last maps: the 3x3 stride-1 convolutions of SketchyGAN's MRUs and
+// the VGG loss network (winograd_conv.h). Points 0, 1, -1, 1/2, -1/2 and infinity, so the input
+// transform B^T is the one above; a tile reads 6x6 input pixels for 4x4 outputs (neighbours overlap
+// by 2), 2.25 multiplies per output instead of 9. A vector holds 16 (AVX-512) or 8 (AVX2) channels
+// of one pixel, so tiles are read and written in contiguous runs without gathers. Layouts:
+//   x [N][H][W][C], y [N][out_h][out_w][K]     (channels-last maps)
+//   V [36][tiles][C], M [36][tiles][K]          (tile t = (n * tiles_h + ty) * tiles_w + tx)
+//   U [36][C][K] from w [K][C][3][3]
+// so that M[p] = V[p] . U[p] is a plain row-major product.
+struct Tiling43 {
+    int64_t batch = 0, channels = 0, out_channels = 0, height = 0, width = 0, pad = 0;
+    int64_t out_h = 0, out_w = 0, tiles_h = 0, tiles_w = 0;
+    int64_t tiles() const { return batch * tiles_h * tiles_w; }
+};
+Tiling43 tiling43_for(int64_t batch, int64_t channels, int64_t out_channels, int64_t height, int64_t width, int64_t pad);
+
+struct Kernels43 {
+    const char* isa;
+    // V from x, for tiles [begin, end).
+    void (*input_transform)(const Tiling43& g, const float* x, float* V, int64_t begin, int64_t end);
+    // dx += the adjoint of input_transform applied to dV, for images [begin, end) (dx zeroed by the
+    // caller; tiles of one image overlap, tiles of two never do).
+    void (*input_grad_transform)(const Tiling43& g, const float* dV, float* dx, int64_t begin, int64_t end);
+    // y from M (plus bias[k] where bias is not null), for tiles [begin, end).
+    void (*output_transform)(const Tiling43& g, const float* M, const float* bias, float* y, int64_t begin,
+                             int64_t end);
+    // dM from dy, for tiles [begin, end).
+    void (*output_grad_transform)(const Tiling43& g, const float* dy, float* dM, int64_t begin, int64_t end);
+    // U from w, for input channels [begin, end).
+    void (*weight_transform)(const float* w, int64_t out_channels, int64_t channels, float* U, int64_t begin,
+                             int64_t end);
+    // dw from dU, for input channels [begin, end).
+    void (*weight_grad_transform)(const float* dU, int64_t out_channels, int64_t channels, float* dw, int64_t begin,
+                                  int64_t end);
+};
+
+const Kernels43* avx512_kernels43();  // nullptr where the build has no x86 kernels
+const Kernels43* avx2_kernels43();
+
 }  // namespace ganvas::winograd_kernels

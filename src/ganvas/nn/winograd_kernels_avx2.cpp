@@ -56,9 +56,14 @@ inline void scatter(float* base, Mask mask, IVec index, Vec v) {
 
 #include "ganvas/nn/winograd_kernels_impl.inc"
 
+namespace f43 {
+#include "ganvas/nn/winograd43_kernels_impl.inc"
+}  // namespace f43
+
 }  // namespace
 }  // namespace avx2_impl
 
 const Kernels* avx2_kernels() { return &avx2_impl::kernels; }
+const Kernels43* avx2_kernels43() { return &avx2_impl::f43::kernels; }
 
 }  // namespace ganvas::winograd_kernels

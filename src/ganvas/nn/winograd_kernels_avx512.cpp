@@ -44,9 +44,14 @@ inline void scatter(float* base, Mask mask, IVec index, Vec v) { _mm512_mask_i32
 
 #include "ganvas/nn/winograd_kernels_impl.inc"
 
+namespace f43 {
+#include "ganvas/nn/winograd43_kernels_impl.inc"
+}  // namespace f43
+
 }  // namespace
 }  // namespace avx512_impl
 
 const Kernels* avx512_kernels() { return &avx512_impl::kernels; }
+const Kernels43* avx512_kernels43() { return &avx512_impl::f43::kernels; }
 
 }  // namespace ganvas::winograd_kernels
