@@ -522,13 +522,15 @@ TEST_P(X86Kernels, Winograd3x3ConvolutionsMatchLibTorch) {
     };
     auto want = penalty(torch::conv2d(x, w, {}, 1, 1));
     EXPECT_LT((penalty(winograd3x3_conv2d(x, w, {}, 1)) - want).abs().max().item<double>(), 1e-4 * want.abs().max().item<double>());
-    // SNConv2d (the MRU's convolutions) and the VGG loss network route here on channels-last maps.
+    // In training SNConv2d (the MRU's convolutions) and the VGG loss network route here on
+    // channels-last maps; without autograd (inference, served concurrently) they do not.
     SNConv2d conv(32, 32, 3, 1, 1, true, false);
     auto h = torch::randn({2, 32, 16, 16}).contiguous(torch::MemoryFormat::ChannelsLast);
+    EXPECT_TRUE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
+    EXPECT_FALSE(torch::equal(conv->forward(h), torch::conv2d(h, conv->weight, conv->bias, 1, 1)));
     {
         torch::NoGradGuard no_grad;
-        EXPECT_TRUE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
-        EXPECT_FALSE(torch::equal(conv->forward(h), torch::conv2d(h, conv->weight, conv->bias, 1, 1)));
+        EXPECT_FALSE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
     }
     // Declined: NCHW maps, stride 2, 4x4 filters, too few channels, a small map, padding 2, doubles.
     const auto cl = torch::MemoryFormat::ChannelsLast;

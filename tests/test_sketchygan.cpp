@@ -160,6 +160,21 @@ TEST_F(SeededTest, GeneratorAndDiscriminatorShapes) {
     EXPECT_EQ(d128->forward(y128).first.sizes(), torch::IntArrayRef({1, 1, 4, 4}));
 }
 
+// A one-channel sketch joins channels-last maps without turning them NCHW: the pyramid carries
+// channels-last strides, so an MRU's concatenation (and each convolution after it) stays in the
+// layout the model was placed in.
+TEST(SketchyGanLayout, OneChannelPyramidStaysChannelsLast) {
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    const auto sketch = torch::rand({2, 1, 16, 16});
+    const auto pyramid = image_pyramid(sketch, 2, cl);
+    ASSERT_EQ(pyramid.size(), 3u);
+    EXPECT_TRUE(torch::equal(pyramid[0], sketch));
+    const auto map = torch::rand({2, 8, 8, 8}).contiguous(cl);
+    EXPECT_FALSE(torch::cat({map, image_pyramid(sketch, 2)[1]}, 1).is_contiguous(cl)) << "LibTorch's rule changed";
+    EXPECT_TRUE(torch::cat({map, pyramid[1]}, 1).is_contiguous(cl));
+    EXPECT_TRUE(torch::allclose(pyramid[2], torch::avg_pool2d(sketch, 4)));
+}
+
 TEST_F(SeededTest, DiscriminatorSpectralNormIsRefinedOncePerStep) {
     SketchyGanModel model(small_options(2));
     auto& d = *model.discriminator();

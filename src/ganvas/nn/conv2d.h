@@ -2,9 +2,9 @@
 // to be slow on CPU. LibTorch 1.13 sends a batch-1 convolution of a small map (N*C*H*W <= 20480)
 // with a 3x3 or smaller kernel to its unblocked im2col path, several times slower than oneDNN on
 // channels-last maps (a SketchyGAN generator's 8x8 and 4x4 levels when it translates one sketch).
-// Without autograd, oneDNN is called directly there. A 3x3 stride-1 convolution of a channels-last
-// map large enough for it runs by Winograd F(4x4, 3x3) (winograd_conv.h); the rest keeps LibTorch's
-// dispatch.
+// Without autograd, oneDNN is called directly there. In training, a 3x3 stride-1 convolution of a
+// channels-last map large enough for it runs by Winograd F(4x4, 3x3) (winograd_conv.h); the rest
+// keeps LibTorch's dispatch.
 #pragma once
 #include <torch/types.h>
 

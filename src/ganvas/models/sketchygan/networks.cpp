@@ -33,8 +33,16 @@ std::vector<int64_t> sketchy_discriminator_widths(const SketchyGanOptions& o) {
     return scaled(o, w);
 }
 
-std::vector<torch::Tensor> image_pyramid(const torch::Tensor& image, int64_t levels) {
-    std::vector<torch::Tensor> p{image};
+std::vector<torch::Tensor> image_pyramid(const torch::Tensor& image, int64_t levels, torch::MemoryFormat format) {
+    auto top = image;
+    if (format == torch::MemoryFormat::ChannelsLast && image.dim() == 4 && image.size(1) == 1 && image.is_contiguous()) {
+        // A one-channel map is both layouts at once, but LibTorch reads its NCHW strides as NCHW:
+        // concatenated with a channels-last map (an MRU's input, the decoder's skips) it would make
+        // the result NCHW, and every convolution after it would copy. The same memory with
+        // channels-last strides makes the whole pyramid, and what it joins, channels-last.
+        top = image.as_strided(image.sizes(), {image.size(2) * image.size(3), 1, image.size(3), 1});
+    }
+    std::vector<torch::Tensor> p{top};
     for (int64_t k = 1; k <= levels; ++k) p.push_back(F::avg_pool2d(p.back(), F::AvgPool2dFuncOptions(2)));
     return p;
 }
@@ -83,8 +91,9 @@ torch::Tensor SketchyGeneratorImpl::forward(const torch::Tensor& sketch, const t
                     std::to_string(size) + "], got " + c10::str(sketch.sizes()));
     }
     const int64_t levels = static_cast<int64_t>(encoder.size());
-    const auto pyramid = image_pyramid(sketch, levels + 1);  // [k]: size / 2^k
-    auto h = stem_norm->forward(stem->forward(sketch), labels);
+    // The layout the model was placed in, read from a weight with more than one input channel.
+    const auto pyramid = image_pyramid(sketch, levels + 1, out->weight.suggest_memory_format());  // [k]: size / 2^k
+    auto h = stem_norm->forward(stem->forward(pyramid[0]), labels);
     h = smooth ? smooth_relu(h) : torch::relu(h);
     std::vector<torch::Tensor> skips;
     for (int64_t i = 0; i < levels; ++i) {
@@ -126,7 +135,7 @@ SketchyDiscriminatorImpl::SketchyDiscriminatorImpl(const SketchyGanOptions& o) {
 }
 
 std::pair<torch::Tensor, torch::Tensor> SketchyDiscriminatorImpl::forward(const torch::Tensor& image) {
-    const auto pyramid = image_pyramid(image, static_cast<int64_t>(units.size()));
+    const auto pyramid = image_pyramid(image, static_cast<int64_t>(units.size()), image.suggest_memory_format());
     auto h = prelu1(stem->forward(image), stem_act->weight);
     for (size_t i = 0; i < units.size(); ++i) {
         h = units[i]->forward(h, pyramid[i], {});

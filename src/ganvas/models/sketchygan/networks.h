@@ -26,8 +26,10 @@ std::vector<int64_t> sketchy_encoder_widths(const SketchyGanOptions& options);  
 std::vector<int64_t> sketchy_decoder_widths(const SketchyGanOptions& options);  // 4 px up: 384 256 128 128 64
 std::vector<int64_t> sketchy_discriminator_widths(const SketchyGanOptions& options);  // 128 256 512 768
 
-// Average-pooled copies of `image`: [0] = image, [k] = 2^k times smaller.
-std::vector<torch::Tensor> image_pyramid(const torch::Tensor& image, int64_t levels);
+// Average-pooled copies of `image`: [0] = image, [k] = 2^k times smaller; channels-last maps
+// throughout where `format` says so (a one-channel image included).
+std::vector<torch::Tensor> image_pyramid(const torch::Tensor& image, int64_t levels,
+                                          torch::MemoryFormat format = torch::MemoryFormat::Contiguous);
 
 class SketchyGeneratorImpl : public torch::nn::Module {
 public:
