@@ -6,10 +6,19 @@
 
 namespace ganvas {
 
+torch::Tensor in_memory_format(const torch::Tensor& t, torch::MemoryFormat format) {
+    auto c = t.contiguous(format);
+    if (format == torch::MemoryFormat::ChannelsLast && c.dim() == 4 && c.size(1) == 1 &&
+        c.suggest_memory_format() != format) {
+        c = c.as_strided(c.sizes(), {c.size(2) * c.size(3), 1, c.size(3), 1}, c.storage_offset());
+    }
+    return c;
+}
+
 torch::Tensor Placement::apply(const torch::Tensor& t) const {
     if (!t.defined()) return t;
     auto moved = t.to(device);
-    return moved.dim() == 4 ? moved.contiguous(memory_format()) : moved;
+    return moved.dim() == 4 ? in_memory_format(moved, memory_format()) : moved;
 }
 
 void place_module(torch::nn::Module& module, const Placement& placement) {

@@ -18,6 +18,12 @@ struct Placement {
     torch::Tensor apply(const torch::Tensor& t) const;
 };
 
+// t.contiguous(format), and for a one-channel map also channels-last strides: such a map is both
+// layouts at once, but LibTorch reads NCHW strides as NCHW, so concatenated with a channels-last
+// map (an MRU's input, a U-Net's skip) or convolved with a one-channel weight it would turn the
+// result NCHW and every convolution after it would copy. Same memory, no copy.
+torch::Tensor in_memory_format(const torch::Tensor& t, torch::MemoryFormat format);
+
 // Moves every parameter and buffer in place (identity kept, so optimizers stay valid).
 void place_module(torch::nn::Module& module, const Placement& placement);
 

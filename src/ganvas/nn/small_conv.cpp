@@ -1,5 +1,7 @@
 #include "ganvas/nn/small_conv.h"
 
+#include "ganvas/nn/conv2d.h"
+
 #include "ganvas/core/runtime.h"
 #include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/kernel_choice.h"
@@ -279,6 +281,8 @@ torch::Tensor FastConv2dImpl::forward(const torch::Tensor& x) {
         y = winograd_conv2d(x, weight, spec_.padding);
     }
     if (y.defined()) return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
+    // 3x3: conv2d.h's routes (Winograd F(4x4, 3x3) in training on channels-last maps).
+    if (fast_kernels_ && spec_.kernel == 3) return ganvas::conv2d(x, weight, bias, spec_.stride, spec_.padding);
     return torch::conv2d(x, weight, bias, spec_.stride, spec_.padding);
 }
 

@@ -45,7 +45,7 @@ struct Conv2dSpec {
 // Drop-in for torch::nn::Conv2d (groups 1, dilation 1, zero padding): parameters "weight"
 // [O, I, k, k] and "bias", the same names, shapes and default initialisation. Where fast_kernels
 // allows, runs small_conv2d where it fits, else winograd_conv2d (winograd_conv.h) where that fits,
-// else LibTorch's conv2d.
+// else for 3x3 filters ganvas::conv2d (conv2d.h), else LibTorch's conv2d.
 class FastConv2dImpl : public torch::nn::Module {
 public:
     explicit FastConv2dImpl(Conv2dSpec spec, bool fast_kernels = true);

@@ -1,6 +1,7 @@
 #include "ganvas/models/sketchygan/networks.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/nn/placement.h"
 #include "ganvas/nn/pointwise.h"
 
 #include <torch/torch.h>
@@ -34,14 +35,8 @@ std::vector<int64_t> sketchy_discriminator_widths(const SketchyGanOptions& o) {
 }
 
 std::vector<torch::Tensor> image_pyramid(const torch::Tensor& image, int64_t levels, torch::MemoryFormat format) {
-    auto top = image;
-    if (format == torch::MemoryFormat::ChannelsLast && image.dim() == 4 && image.size(1) == 1 && image.is_contiguous()) {
-        // A one-channel map is both layouts at once, but LibTorch reads its NCHW strides as NCHW:
-        // concatenated with a channels-last map (an MRU's input, the decoder's skips) it would make
-        // the result NCHW, and every convolution after it would copy. The same memory with
-        // channels-last strides makes the whole pyramid, and what it joins, channels-last.
-        top = image.as_strided(image.sizes(), {image.size(2) * image.size(3), 1, image.size(3), 1});
-    }
+    // A one-channel sketch with channels-last strides too (placement.h: in_memory_format).
+    const auto top = image.dim() == 4 ? in_memory_format(image, format) : image;
     std::vector<torch::Tensor> p{top};
     for (int64_t k = 1; k <= levels; ++k) p.push_back(F::avg_pool2d(p.back(), F::AvgPool2dFuncOptions(2)));
     return p;

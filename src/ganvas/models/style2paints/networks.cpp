@@ -1,6 +1,7 @@
 #include "ganvas/models/style2paints/networks.h"
 
 #include "ganvas/nn/inference_context.h"
+#include "ganvas/nn/small_conv.h"
 
 #include <torch/torch.h>
 
@@ -14,6 +15,14 @@ namespace {
 constexpr int64_t kLevels = 4;  // full, 1/2, 1/4, 1/8; the middle runs at 1/16
 
 int64_t level_width(const Style2PaintsOptions& o, int64_t level) { return o.ngf * std::min<int64_t>(1LL << level, 8); }
+
+// A 3x3, stride-1, padding-1 convolution: FastConv2d, so that training on channels-last maps runs
+// it by Winograd F(4x4, 3x3) (conv2d.h). Same parameters, names and initialisation as nn::Conv2d.
+FastConv2d conv3(int64_t in, int64_t out, bool bias = true) {
+    Conv2dSpec spec;
+    spec.in_channels = in, spec.out_channels = out, spec.kernel = 3, spec.stride = 1, spec.padding = 1, spec.bias = bias;
+    return FastConv2d(spec);
+}
 
 nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
 
@@ -37,7 +46,7 @@ nn::Sequential guide_decoder(const Style2PaintsOptions& o) {
         s->extend(*upsample(in, level_width(o, level)));
         in = level_width(o, level);
     }
-    s->push_back(nn::Conv2d(nn::Conv2dOptions(in, 3, 3).padding(1)));
+    s->push_back(conv3(in, 3));
     s->push_back(nn::Tanh());
     return s;
 }
@@ -46,9 +55,9 @@ nn::Sequential guide_decoder(const Style2PaintsOptions& o) {
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t channels) {
     body = register_module(
-        "body", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
+        "body", nn::Sequential(conv3(channels, channels, false),
                                ContextBatchNorm2d(channels), nn::ReLU(),
-                               nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1).bias(false)),
+                               conv3(channels, channels, false),
                                ContextBatchNorm2d(channels)));
 }
 
@@ -78,7 +87,7 @@ Style2PaintsGeneratorImpl::Style2PaintsGeneratorImpl(const Style2PaintsOptions& 
         const int64_t w = level_width(o, level);
         nn::Sequential s;
         if (level == 0) {
-            s->push_back(nn::Conv2d(nn::Conv2dOptions(1, w, 3).padding(1)));
+            s->push_back(conv3(1, w));
             s->push_back(leaky());
         } else {
             s->extend(*down(level_width(o, level - 1), w));
@@ -99,10 +108,10 @@ Style2PaintsGeneratorImpl::Style2PaintsGeneratorImpl(const Style2PaintsOptions& 
     for (int64_t level = kLevels - 1; level >= 0; --level) {
         const int64_t w = level_width(o, level);
         up->push_back(upsample(level_width(o, level + 1), w));
-        fuse->push_back(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(2 * w, w, 3).padding(1).bias(false)),
+        fuse->push_back(nn::Sequential(conv3(2 * w, w, false),
                                        ContextBatchNorm2d(w), nn::ReLU(), ResidualBlock(w)));
     }
-    head = register_module("head", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(level_width(o, 0), 3, 3).padding(1)),
+    head = register_module("head", nn::Sequential(conv3(level_width(o, 0), 3),
                                                   nn::Tanh()));
     if (o.guides) {
         guide1 = register_module("guide1", guide_decoder(o));
@@ -169,6 +178,8 @@ void init_style2paints_weights(torch::nn::Module& module) {
     for (auto& m : module.modules(/*include_self=*/true)) {
         if (auto* conv = m->as<nn::Conv2d>()) {
             init(conv->weight, conv->bias, 0.0);
+        } else if (auto* fast = m->as<FastConv2dImpl>()) {
+            init(fast->weight, fast->bias, 0.0);
         } else if (auto* convt = m->as<nn::ConvTranspose2d>()) {
             init(convt->weight, convt->bias, 0.0);
         } else if (auto* linear = m->as<nn::Linear>()) {

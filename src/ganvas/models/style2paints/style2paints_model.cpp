@@ -146,7 +146,7 @@ void Style2PaintsModel::place(const Placement& placement) {
 }
 
 torch::Tensor Style2PaintsModel::network_lineart(const torch::Tensor& lineart) const {
-    return (placement_.apply(lineart).mean(1, /*keepdim=*/true) * 2.0 - 1.0).contiguous(placement_.memory_format());
+    return in_memory_format(placement_.apply(lineart).mean(1, /*keepdim=*/true) * 2.0 - 1.0, placement_.memory_format());
 }
 
 torch::Tensor Style2PaintsModel::style_features(const torch::Tensor& style) {
