@@ -114,6 +114,14 @@ wk::Tiling tiling_of(const torch::Tensor& x, const torch::Tensor& weight, int64_
     return wk::tiling_for(x.size(0), x.size(1), weight.size(0), x.size(2), x.size(3), padding);
 }
 
+// A stride-1 convolution's input and weight gradients through LibTorch's differentiable ops, for a
+// backward pass that records a graph of its own (a gradient penalty).
+void differentiable_gradients(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                              const torch::Tensor& dy, int64_t padding, torch::Tensor& dx, torch::Tensor& dw) {
+    if (ctx->needs_input_grad(0)) dx = torch::conv_transpose2d(dy, w, {}, 1, padding);
+    if (ctx->needs_input_grad(1)) dw = torch::conv2d(x.transpose(0, 1), dy.transpose(0, 1), {}, 1, padding).transpose(0, 1);
+}
+
 class WinogradConv : public torch::autograd::Function<WinogradConv> {
 public:
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
@@ -145,11 +153,7 @@ public:
         const auto dy = grads[0].contiguous();
         torch::Tensor dx, dw;
         if (torch::GradMode::is_enabled()) {
-            // A graph of the gradient is wanted (a gradient penalty): LibTorch's differentiable ops.
-            if (ctx->needs_input_grad(0)) dx = torch::conv_transpose2d(dy, w, {}, 1, padding);
-            if (ctx->needs_input_grad(1)) {
-                dw = torch::conv2d(x.transpose(0, 1), dy.transpose(0, 1), {}, 1, padding).transpose(0, 1);
-            }
+            differentiable_gradients(ctx, x, w, dy, padding, dx, dw);
             return {dx, dw, torch::Tensor()};
         }
         const auto& U = saved[2];
@@ -216,11 +220,7 @@ public:
         torch::Tensor dx, dw, db;
         if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum({0, 2, 3});
         if (torch::GradMode::is_enabled()) {
-            // A graph of the gradient is wanted (a gradient penalty): LibTorch's differentiable ops.
-            if (ctx->needs_input_grad(0)) dx = torch::conv_transpose2d(dy, w, {}, 1, padding);
-            if (ctx->needs_input_grad(1)) {
-                dw = torch::conv2d(x.transpose(0, 1), dy.transpose(0, 1), {}, 1, padding).transpose(0, 1);
-            }
+            differentiable_gradients(ctx, x, w, dy, padding, dx, dw);
             return {dx, dw, db, torch::Tensor()};
         }
         const auto g = wk::tiling43_for(x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), padding);
