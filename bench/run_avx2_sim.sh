@@ -27,27 +27,5 @@ for r in $(seq 1 "$rounds"); do
     $py "$here/sketchygan_peer.py" "${sk[@]}" | sed 's/^{/{"model": "sketchygan", /' >> "$out"
     $py "$here/sketchygan_peer.py" "${sk[@]}" --channels-last | sed 's/^{/{"model": "sketchygan", /' >> "$out"
 done
-$py - "$out" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
-for model in ("pix2pix", "sketchygan"):
-    rs = [r for r in rows if r["model"] == model]
-    gflop = next(r["step_gflop"] for r in rs if "step_gflop" in r)
-    by = {}
-    for r in rs:
-        by.setdefault(r["impl"], []).append(r)
-    print(f"{model}: {gflop:.1f} GFLOP of convolution a step")
-    med, inf = {}, {}
-    for impl, group in by.items():
-        med[impl] = statistics.median(r["train_step_s"] for r in group)
-        inf[impl] = statistics.median(r["infer_ms"] for r in group)
-        print(f"  {impl:34}{med[impl]:9.3f} s{gflop / med[impl]:8.1f} GFLOP/s{max(r['peak_rss_mb'] for r in group):7.0f} MB"
-              f"{inf[impl]:9.2f} ms  " + " ".join(f"{r['train_step_s']:.3f}" for r in group))
-    peers = [k for k in med if k.startswith("pytorch")]
-    step_peer, infer_peer = min(peers, key=med.get), min(peers, key=inf.get)
-    for impl in med:
-        if not impl.startswith("pytorch"):
-            print(f"  {impl}: step {med[step_peer] / med[impl]:.2f}x ({step_peer}), inference "
-                  f"{inf[infer_peer] / inf[impl]:.2f}x ({infer_peer})")
-PY
+$py "$here/bench_summary.py" "$out"
 bash "$here/cpu_ceiling.sh" "$threads"

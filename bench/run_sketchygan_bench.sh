@@ -30,28 +30,6 @@ for r in $(seq 1 "$rounds"); do
     $py "$here/sketchygan_peer.py" "${common[@]}" >> "$out"
     $py "$here/sketchygan_peer.py" "${common[@]}" --channels-last >> "$out"
 done
-$py - "$out" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-gflop = next(r["step_gflop"] for r in rows if "step_gflop" in r)
-by = {}
-for r in rows:
-    by.setdefault(r["impl"], []).append(r)
-print(f"convolution work of one step: {gflop:.1f} GFLOP (width {rows[0]['width']}, batch {rows[0]['batch']})")
-print(f"{'implementation':34}{'s/step':>9}{'GFLOP/s':>9}{'peak MB':>9}{'infer ms':>10}  steps")
-med, inf = {}, {}
-for impl, rs in by.items():
-    times = [r["train_step_s"] for r in rs]
-    med[impl] = statistics.median(times)
-    inf[impl] = statistics.median(r["infer_ms"] for r in rs)
-    print(f"{impl:34}{med[impl]:9.3f}{gflop / med[impl]:9.1f}{max(r['peak_rss_mb'] for r in rs):9.0f}"
-          f"{inf[impl]:10.2f}  " + " ".join(f"{t:.3f}" for t in times))
-peers = [k for k in med if k.startswith("pytorch")]
-step_peer, infer_peer = min(peers, key=med.get), min(peers, key=inf.get)
-for impl in med:
-    if not impl.startswith("pytorch"):
-        print(f"{impl}: step {med[step_peer] / med[impl]:.2f}x the faster peer ({step_peer}), "
-              f"inference {inf[infer_peer] / inf[impl]:.2f}x ({infer_peer})")
-PY
+$py "$here/bench_summary.py" "$out"
 # The ceilings to put these GFLOP/s beside (FMA bound per instruction set, sgemm, a large oneDNN convolution).
 bash "$here/cpu_ceiling.sh" "$threads"
