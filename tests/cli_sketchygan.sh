@@ -43,10 +43,14 @@ grep -q '<th>sample 3</th>' "$work/eval-html/index.html" && [[ -s "$work/eval-ht
     { echo "FAIL: the eval page lacks the sample grid"; failures=$((failures + 1)); }
 grep -q '"class_accuracy"' "$work/eval.json" || { echo "FAIL: eval JSON lacks the classifier"; failures=$((failures + 1)); }
 
-"$ganvas" train --data "$work/data" --out "$work/ms" --steps 1 --set vgg_weights="$vgg" --set diversity=mode_seeking \
-    --set lambda_div=1 "${base[@]}" > "$work/ms.log" 2>&1
-check "train with the mode-seeking term" 0 $? "$work/ms.log" "finished at step 1/1"
-grep -q '"diversity": "mode_seeking"' "$work/ms/config.json" || { echo "FAIL: config.json lacks the diversity form"; failures=$((failures + 1)); }
+# The default diversity term is mode-seeking at 0.05; the paper's form brings its own weight, 10.
+grep -q '"diversity": "mode_seeking"' "$work/run/config.json" && grep -q '"lambda_div": 0.05' "$work/run/config.json" ||
+    { echo "FAIL: the default run's config.json lacks mode_seeking at 0.05"; failures=$((failures + 1)); }
+"$ganvas" train --data "$work/data" --out "$work/ms" --steps 1 --set vgg_weights="$vgg" --set diversity=released \
+    "${base[@]}" > "$work/ms.log" 2>&1
+check "train with the released diversity term" 0 $? "$work/ms.log" "finished at step 1/1"
+grep -q '"diversity": "released"' "$work/ms/config.json" && grep -q '"lambda_div": 10' "$work/ms/config.json" ||
+    { echo "FAIL: config.json lacks the released form at weight 10"; failures=$((failures + 1)); }
 "$ganvas" train --data "$work/data" --out "$work/x" --set diversity=lpips "${base[@]}" > "$work/e6.log" 2>&1
 check "unknown diversity form" 2 $? "$work/e6.log" "diversity"
 

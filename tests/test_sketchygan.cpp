@@ -98,6 +98,20 @@ TEST(SketchyGanLosses, ModeSeekingTerm) {
     EXPECT_NEAR(pull(0.01, false), pull(0.1, false), 1e-9);
     EXPECT_THROW(SketchyGanOptions::from_json({{"diversity", "lpips"}}).validate(), UsageError);
     EXPECT_EQ(SketchyGanOptions::from_json({{"diversity", "mode_seeking"}}).to_json().at("diversity"), "mode_seeking");
+    // The default is the form measured to give diverse samples, at its measured weight; the
+    // paper's form brings the paper's weight unless one is given; a stored run keeps its own.
+    const auto defaults = SketchyGanOptions::from_json(nlohmann::json::object());
+    EXPECT_EQ(defaults.diversity, "mode_seeking");
+    EXPECT_DOUBLE_EQ(defaults.lambda_div, 0.05);
+    EXPECT_DOUBLE_EQ(SketchyGanOptions::from_json({{"diversity", "released"}}).lambda_div, 10.0);
+    EXPECT_DOUBLE_EQ(SketchyGanOptions::from_json({{"diversity", "released"}, {"lambda_div", 2.0}}).lambda_div, 2.0);
+    EXPECT_DOUBLE_EQ(SketchyGanOptions::from_json({{"lambda_div", 1.0}}).lambda_div, 1.0);
+    auto stored = defaults.to_json();
+    stored["diversity"] = "released";
+    stored["lambda_div"] = 10.0;
+    const auto resumed = SketchyGanOptions::from_json(stored);
+    EXPECT_EQ(resumed.diversity, "released");
+    EXPECT_DOUBLE_EQ(resumed.lambda_div, 10.0);
 }
 
 TEST(SketchyGanLosses, FocalCrossEntropy) {

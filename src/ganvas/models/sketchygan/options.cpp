@@ -86,8 +86,8 @@ const std::vector<OptionSpec>& sketchygan_option_specs() {
          {"init_std", "N(0, init_std) initial weights"},
          {"lambda_l1", "weight of the L1 term"},
          {"lambda_perceptual", "weight of the VGG perceptual term (needs vgg_weights)"},
-         {"lambda_div", "weight of the diversity term"},
-         {"diversity", "the diversity term: released (-mean|G1 - G2| / ||z1 - z2||) or mode_seeking (Mao et al. 2019)"},
+         {"lambda_div", "weight of the diversity term (default 0.05 for mode_seeking, 10 for released)"},
+         {"diversity", "the diversity term: mode_seeking (Mao et al. 2019, the default) or released (-mean|G1 - G2| / ||z1 - z2||, the paper's)"},
          {"lambda_aux_d", "weight of D's auxiliary classification loss"},
          {"lambda_aux_g", "weight of G's auxiliary classification loss"},
          {"focal_gamma", "focal loss gamma of D's classifier (0: cross-entropy)"},
@@ -125,8 +125,9 @@ SketchyGanOptions SketchyGanOptions::from_json(const nlohmann::json& j) {
     read_option(j, "init_std", o.init_std);
     read_option(j, "lambda_l1", o.lambda_l1);
     read_option(j, "lambda_perceptual", o.lambda_perceptual);
-    read_option(j, "lambda_div", o.lambda_div);
     read_option(j, "diversity", o.diversity);
+    o.lambda_div = default_lambda_div(o.diversity);
+    read_option(j, "lambda_div", o.lambda_div);
     read_option(j, "lambda_aux_d", o.lambda_aux_d);
     read_option(j, "lambda_aux_g", o.lambda_aux_g);
     read_option(j, "focal_gamma", o.focal_gamma);
