@@ -29,8 +29,11 @@ def summarise(rows, title):
     step_peer, infer_peer = min(peers, key=med.get), min(peers, key=inf.get)
     for impl in med:
         if not impl.startswith("pytorch"):
-            print(f"{impl}: step {med[step_peer] / med[impl]:.2f}x the faster peer ({step_peer}), "
-                  f"inference {inf[infer_peer] / inf[impl]:.2f}x ({infer_peer})")
+            # Round by round: the i-th run of impl against the i-th run of the peer (both ran in round i).
+            rounds = [p["train_step_s"] / r["train_step_s"] for r, p in zip(by[impl], by[step_peer])]
+            print(f"{impl}: step {med[step_peer] / med[impl]:.2f}x the faster peer ({step_peer}; rounds "
+                  + " ".join(f"{x:.2f}" for x in rounds)
+                  + f"), inference {inf[infer_peer] / inf[impl]:.2f}x ({infer_peer})")
 
 
 def main(path):

@@ -2,12 +2,16 @@
 # style2paints speed at its defaults (batch 8, 128x128): ganvas against the same networks and step in
 # PyTorch Python (Debian's python3-torch), in one run on the same threads, interleaved `rounds`
 # times. Prints medians and ratios.
-#   bash bench/run_style2paints_bench.sh [build-dir] [threads] [rounds] [steps]
+#   bash bench/run_style2paints_bench.sh [build-dir] [threads] [rounds] [steps] [recipe flags ...]
+# Recipe flags go to both sides: --ngf N --middle-blocks N --hint-width N (the CPU recipe of
+# docs/STYLE2PAINTS.md: --ngf 16 --middle-blocks 3 --hint-width 256).
 set -euo pipefail
 build=${1:-build}
 threads=${2:-2}
 rounds=${3:-3}
 steps=${4:-6}
+shift 4 || shift $#
+recipe=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 # Both sides use the BLAS kernel ganvas picks on AVX-512 CPUs and keep large blocks in the heap
@@ -17,10 +21,10 @@ export MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for r in $(seq 1 "$rounds"); do
-    "$build/bench/style2paints_bench" --threads "$threads" --steps "$steps" >> "$out"
-    "$build/bench/style2paints_bench" --threads "$threads" --steps "$steps" --nchw >> "$out"
-    $py "$here/style2paints_peer.py" --threads "$threads" --steps "$steps" >> "$out"
-    $py "$here/style2paints_peer.py" --threads "$threads" --steps "$steps" --channels-last >> "$out"
+    "$build/bench/style2paints_bench" --threads "$threads" --steps "$steps" "${recipe[@]}" >> "$out"
+    "$build/bench/style2paints_bench" --threads "$threads" --steps "$steps" --nchw "${recipe[@]}" >> "$out"
+    $py "$here/style2paints_peer.py" --threads "$threads" --steps "$steps" "${recipe[@]}" >> "$out"
+    $py "$here/style2paints_peer.py" --threads "$threads" --steps "$steps" --channels-last "${recipe[@]}" >> "$out"
 done
 $py - "$out" <<'PY'
 import json, statistics, sys

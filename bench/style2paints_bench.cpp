@@ -4,6 +4,7 @@
 // One JSON line of medians.
 //
 //   build/bench/style2paints_bench [--threads 2] [--steps 8] [--size 128] [--batch 8] [--nchw]
+//                                  [--ngf 32] [--middle-blocks 4] [--hint-width 2048]
 #include "bench_util.h"
 #include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
@@ -24,7 +25,7 @@ using ganvas::bench::now;
 int main(int argc, char** argv) {
     ganvas::init_process(argv);
     int threads = 2, steps = 8, warmup = 2;
-    int64_t size = 128, batch = 8;
+    int64_t size = 128, batch = 8, ngf = 32, middle_blocks = 4, hint_width = 2048;
     bool nchw = false;
     for (int i = 1; i < argc; ++i) {
         const auto next = [&] { return i + 1 < argc ? std::atoi(argv[++i]) : 0; };
@@ -32,6 +33,9 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--size")) size = next();
         else if (!std::strcmp(argv[i], "--batch")) batch = next();
         else if (!std::strcmp(argv[i], "--steps")) steps = next();
+        else if (!std::strcmp(argv[i], "--ngf")) ngf = next();
+        else if (!std::strcmp(argv[i], "--middle-blocks")) middle_blocks = next();
+        else if (!std::strcmp(argv[i], "--hint-width")) hint_width = next();
         else if (!std::strcmp(argv[i], "--nchw")) nchw = true;
         else {
             std::cerr << "unknown argument " << argv[i] << "\n";
@@ -43,6 +47,10 @@ int main(int argc, char** argv) {
     ganvas::Style2PaintsOptions options;
     options.image_size = size;
     options.load_size = size;
+    options.ngf = ngf;
+    options.middle_blocks = middle_blocks;
+    options.hint_width = hint_width;
+    options.validate();
     ganvas::Style2PaintsModel model(options);
     ganvas::Placement placement;
     placement.channels_last = !nchw;

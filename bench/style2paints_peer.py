@@ -163,11 +163,15 @@ def main():
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--ngf", type=int, default=32)
+    parser.add_argument("--middle-blocks", type=int, default=4)
+    parser.add_argument("--hint-width", type=int, default=2048)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    g, hint, d, vgg = Generator(), Hint(), Discriminator(), VggStats()
+    g = Generator(args.ngf, args.middle_blocks, args.hint_width)
+    hint, d, vgg = Hint(hint=args.hint_width), Discriminator(), VggStats()
     for net in (g, hint, d):
         init_normal(net)
     for net in (g, hint, d, vgg):

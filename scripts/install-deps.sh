@@ -13,9 +13,9 @@ packages=(
     # over the DevTools protocol by a Python script (standard library only).
     curl chromium python3
 )
-# Reference tools for peer benchmarks and fixture scripts (never a run-time dependency).
+# Reference tools for peer benchmarks, fixture and experiment scripts (never a run-time dependency).
 if [[ "${GANVAS_WITH_PEERS:-0}" == 1 ]]; then
-    packages+=(python3-torch python3-skimage python3-scipy)
+    packages+=(python3-torch python3-skimage python3-scipy python3-pil)
 fi
 
 # libFuzzer and the compiler it comes with, for `make fuzz`.

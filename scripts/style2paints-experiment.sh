@@ -10,7 +10,9 @@
 #      the gradient reaching the middle blocks in both runs as one plot;
 #   5. line art from paintings: XDoG, the classic detector and PiDiNet against the artists' line art
 #      with the BSDS evaluator.
-# Usage: bash scripts/style2paints-experiment.sh [build] [work folder] [seconds per run] [ablation steps]
+# Usage: [SEED=0] [S2P_FLAGS="--set ngf=16 ..."] [COMPARE_ONLY=1] \
+#        bash scripts/style2paints-experiment.sh [build] [work folder] [seconds per run] [ablation steps]
+# S2P_FLAGS go to the style2paints runs (the recipe under test); COMPARE_ONLY=1 stops after part 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -20,6 +22,8 @@ ablation=${4:-150}
 shared=$(cd ../shared && pwd)
 vgg=$shared/weights/vgg19-r31/vgg19_to_relu3_1.pth
 ganvas=$build/ganvas
+seed=${SEED:-0}
+read -r -a s2p_flags <<< "${S2P_FLAGS:-}"
 export GANVAS_PROGRESS=0
 data=$work/anime128
 mkdir -p "$data"
@@ -31,18 +35,23 @@ ls "$data/color" | sort | awk '{print $1, (NR % 5 == 0) ? 1 : 0}' > "$data/list_
 
 # 2. Same wall time, one thread each, at the same time.
 [[ -e "$work/s2p/checkpoint.pt" ]] || "$ganvas" train --model style2paints --data "$data" --out "$work/s2p" \
-    --steps 1200 --time-budget "$budget" --log-every 5 --threads 1 --set style_weights="$vgg" &
+    --steps 1200 --time-budget "$budget" --log-every 5 --threads 1 --seed "$seed" --set style_weights="$vgg" \
+    "${s2p_flags[@]}" > "$work/s2p.log" 2>&1 &
 [[ -e "$work/p2p/checkpoint.pt" ]] || "$ganvas" train --model pix2pix --data "$data" --out "$work/p2p" \
-    --netG unet_128 --dataset-mode folders --size 128 --epochs 200 --time-budget "$budget" --threads 1 &
+    --netG unet_128 --dataset-mode folders --size 128 --epochs 200 --time-budget "$budget" --threads 1 \
+    --seed "$seed" > "$work/p2p.log" 2>&1 &
 wait
 
 # 3. Held-aside evaluation.
 "$ganvas" eval --checkpoint "$work/s2p" --data "$data" --split val --json "$work/s2p-eval.json" --html "$work/s2p-eval"
 "$ganvas" eval --checkpoint "$work/p2p" --data "$data" --split val --json "$work/p2p-eval.json" --html "$work/p2p-eval"
 
+[[ -z "${COMPARE_ONLY:-}" ]] || exit 0
+
 # 4. The ablation: the same run without guide decoders, for the first $ablation steps.
 [[ -e "$work/s2p-noguides/checkpoint.pt" ]] || "$ganvas" train --model style2paints --data "$data" \
-    --out "$work/s2p-noguides" --steps "$ablation" --log-every 5 --threads 2 --set style_weights="$vgg" --set guides=false
+    --out "$work/s2p-noguides" --steps "$ablation" --log-every 5 --threads 2 --seed "$seed" --set style_weights="$vgg" \
+    "${s2p_flags[@]}" --set guides=false
 "$ganvas" compare "$work/s2p" "$work/s2p-noguides" --column mid_grad --label "with guide decoders" \
     --label "without" --title "gradient norm reaching the middle blocks" --log --out "$work/mid_grad.svg"
 

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cmath>
@@ -156,6 +157,25 @@ TEST(ImageLimits, FileSizeAndPixelCountLimitsAreTheUsers) {
     limits.max_pixels = 0;
     EXPECT_THROW(set_image_limits(limits), UsageError);
     EXPECT_NE(error_of([&] { read_image_rgb(dir.path()); }).find("not a regular file"), std::string::npos);
+}
+
+TEST(ListImages, TwoLinksToOneFolderAreBothListedAndALatticeIsBounded) {
+    // The staging of pix2pix's folders mode beside style2paints' pairs: A/ and lineart/ name one
+    // folder of drawings, B/ and color/ one of paintings.
+    test::TempDir dir;
+    test::write_tiny_images(dir / "drawings", 2);
+    fs::create_directories(dir / "data");
+    fs::create_directory_symlink(dir / "drawings", dir / "data" / "A");
+    fs::create_directory_symlink(dir / "drawings", dir / "data" / "lineart");
+    const auto files = list_images(dir / "data");
+    ASSERT_EQ(files.size(), 4u);
+    EXPECT_EQ(std::count_if(files.begin(), files.end(), [](const fs::path& f) { return f.parent_path().filename() == "A"; }), 2);
+    // Ten links to one folder: walked at most eight times, the rest skipped and named.
+    for (int i = 0; i < 8; ++i) fs::create_directory_symlink(dir / "drawings", dir / "data" / ("more" + std::to_string(i)));
+    std::vector<std::string> skipped;
+    EXPECT_EQ(list_images(dir / "data", &skipped).size(), 16u);
+    ASSERT_EQ(skipped.size(), 2u);
+    EXPECT_NE(skipped.front().find("more than 8 links"), std::string::npos);
 }
 
 TEST(ListImages, ALinkLoopIsWalkedOnceAndAnUnreadableFolderIsSkipped) {

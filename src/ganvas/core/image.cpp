@@ -16,7 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <set>
+#include <map>
 #include <utility>
 
 namespace ganvas {
@@ -40,24 +40,39 @@ std::vector<fs::path> list_images(const fs::path& root, std::vector<std::string>
         return files;
     }
     // A walk of our own rather than recursive_directory_iterator: one unreadable subfolder is
-    // skipped (and named) instead of ending the listing, and a folder reached twice through
-    // symbolic links (a loop) is walked once. Paths stay as reached from `root`.
-    std::set<std::pair<dev_t, ino_t>> seen;
-    std::vector<fs::path> pending{root};
+    // skipped (and named) instead of ending the listing. Paths stay as reached from `root`, so a
+    // folder reached through two links (A/ and lineart/ naming one folder of drawings) is listed
+    // under both names; one reached again below itself (a link loop) is not walked again, and
+    // no folder is walked more than kMaxWalks times (a lattice of links cannot multiply the walk).
+    constexpr int kMaxWalks = 8;
+    using Id = std::pair<dev_t, ino_t>;
+    struct Pending {
+        fs::path dir;
+        std::vector<Id> ancestors;
+    };
+    std::map<Id, int> walks;
+    std::vector<Pending> pending{{root, {}}};
     const auto skip = [&](const fs::path& dir, const std::string& why) {
         if (dir == root) throw Error("cannot list " + root.string() + ": " + why);
         spdlog::warn("skipping folder {}: {}", dir.string(), why);
         if (skipped) skipped->push_back(dir.string() + ": " + why);
     };
     while (!pending.empty()) {
-        const fs::path dir = pending.back();
+        Pending next = std::move(pending.back());
         pending.pop_back();
+        const fs::path& dir = next.dir;
         struct stat st {};
         if (::stat(dir.c_str(), &st) != 0) {
             skip(dir, std::strerror(errno));
             continue;
         }
-        if (!seen.insert({st.st_dev, st.st_ino}).second) continue;  // already walked (a link loop)
+        const Id id{st.st_dev, st.st_ino};
+        if (std::find(next.ancestors.begin(), next.ancestors.end(), id) != next.ancestors.end()) continue;  // a loop
+        if (++walks[id] > kMaxWalks) {
+            skip(dir, "reached through more than " + std::to_string(kMaxWalks) + " links");
+            continue;
+        }
+        next.ancestors.push_back(id);
         fs::directory_iterator it(dir, ec);
         if (ec) {
             skip(dir, ec.message());
@@ -66,7 +81,7 @@ std::vector<fs::path> list_images(const fs::path& root, std::vector<std::string>
         for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
             std::error_code entry_ec;
             const auto& path = it->path();
-            if (it->is_directory(entry_ec)) pending.push_back(path);
+            if (it->is_directory(entry_ec)) pending.push_back({path, next.ancestors});
             else if (it->is_regular_file(entry_ec) && has_image_extension(path)) files.push_back(path);
         }
         if (ec) skip(dir, ec.message());
