@@ -13,9 +13,9 @@ sk_steps=${5:-3}
 width=${6:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
-grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo || { echo "this CPU has no AVX2 + FMA" >&2; exit 2; }
-export ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2
-export OPENBLAS_CORETYPE=Haswell GANVAS_OPENBLAS_CORETYPE=Haswell
+source "$here/avx2_path.sh"
+# Every command of this script runs on the AVX2 path.
+export "${avx2_env[@]:1}"
 export MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -11,9 +11,8 @@ rounds=${3:-5}
 steps=${4:-8}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
-grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo || { echo "this CPU has no AVX2 + FMA" >&2; exit 2; }
+source "$here/avx2_path.sh"
 export MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TRIM_THRESHOLD_=1000000000
-avx2=(env ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell GANVAS_OPENBLAS_CORETYPE=Haswell)
 native=(env OPENBLAS_CORETYPE=SkylakeX)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -21,8 +20,8 @@ echo "== ceilings"; "${native[@]}" bash "$here/cpu_ceiling.sh" "$threads"
 for r in $(seq 1 "$rounds"); do
     "${native[@]}" "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" | sed 's/^{/{"model": "pix2pix, native", /' >> "$out"
     "${native[@]}" $py "$here/pix2pix_peer.py" --threads "$threads" --steps "$steps" | sed 's/^{/{"model": "pix2pix, native", /' >> "$out"
-    "${avx2[@]}" "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --isa avx2 | sed 's/^{/{"model": "pix2pix, AVX2 path", /' >> "$out"
-    "${avx2[@]}" $py "$here/pix2pix_peer.py" --threads "$threads" --steps "$steps" | sed 's/^{/{"model": "pix2pix, AVX2 path", /' >> "$out"
+    "${avx2_env[@]}" "$build/bench/pix2pix_bench" --threads "$threads" --steps "$steps" --isa avx2 | sed 's/^{/{"model": "pix2pix, AVX2 path", /' >> "$out"
+    "${avx2_env[@]}" $py "$here/pix2pix_peer.py" --threads "$threads" --steps "$steps" | sed 's/^{/{"model": "pix2pix, AVX2 path", /' >> "$out"
 done
-echo "== ceilings, oneDNN held to AVX2"; "${avx2[@]}" bash "$here/cpu_ceiling.sh" "$threads"
+echo "== ceilings, oneDNN held to AVX2"; "${avx2_env[@]}" bash "$here/cpu_ceiling.sh" "$threads"
 $py "$here/bench_summary.py" "$out"
