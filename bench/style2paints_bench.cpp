@@ -5,6 +5,8 @@
 //
 //   build/bench/style2paints_bench [--threads 2] [--steps 8] [--size 128] [--batch 8] [--nchw]
 //                                  [--ngf 32] [--middle-blocks 4] [--hint-width 2048]
+// GANVAS_BENCH_TRACE=FILE writes a Chrome trace of two training steps instead, GANVAS_BENCH_TRACE_INFER
+// one of two paintings (bench/trace_summary.py sums it by operator).
 #include "bench_util.h"
 #include "ganvas/core/process.h"
 #include "ganvas/core/runtime.h"
@@ -60,6 +62,18 @@ int main(int argc, char** argv) {
     b.target = placement.apply(torch::rand({batch, 3, size, size}));
     b.extra["style"] = placement.apply(torch::rand({batch, 3, size, size}));
 
+    if (const char* trace = std::getenv("GANVAS_BENCH_TRACE")) {  // a Chrome trace of 2 steps
+        for (int i = 0; i < warmup; ++i) model.train_step(b);
+        torch::autograd::profiler::RecordProfile profile(trace);
+        for (int i = 0; i < 2; ++i) model.train_step(b);
+        return 0;
+    }
+    if (const char* trace = std::getenv("GANVAS_BENCH_TRACE_INFER")) {  // a Chrome trace of 2 paintings
+        for (int i = 0; i < 3; ++i) model.paint(b.input.narrow(0, 0, 1), b.extra["style"].narrow(0, 0, 1));
+        torch::autograd::profiler::RecordProfile profile(trace);
+        for (int i = 0; i < 2; ++i) model.paint(b.input.narrow(0, 0, 1), b.extra["style"].narrow(0, 0, 1));
+        return 0;
+    }
     std::vector<double> train_s, infer_s;
     for (int i = 0; i < warmup + steps; ++i) {
         const double t = now();

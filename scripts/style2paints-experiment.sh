@@ -10,9 +10,11 @@
 #      the gradient reaching the middle blocks in both runs as one plot;
 #   5. line art from paintings: XDoG, the classic detector and PiDiNet against the artists' line art
 #      with the BSDS evaluator.
-# Usage: [SEED=0] [S2P_FLAGS="--set ngf=16 ..."] [COMPARE_ONLY=1] \
+# Usage: [SEED=0] [S2P_FLAGS="--set ngf=16 ..."] [S2P_STEPS=1200] [COMPARE_ONLY=1] \
 #        bash scripts/style2paints-experiment.sh [build] [work folder] [seconds per run] [ablation steps]
-# S2P_FLAGS go to the style2paints runs (the recipe under test); COMPARE_ONLY=1 stops after part 3.
+# S2P_FLAGS go to the style2paints runs (the recipe under test), S2P_STEPS caps its training (it also
+# stops when the seconds are spent; scripts/style2paints-steps.sh chooses the cap without the
+# held-aside pairs); COMPARE_ONLY=1 stops after part 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -35,7 +37,7 @@ ls "$data/color" | sort | awk '{print $1, (NR % 5 == 0) ? 1 : 0}' > "$data/list_
 
 # 2. Same wall time, one thread each, at the same time.
 [[ -e "$work/s2p/checkpoint.pt" ]] || "$ganvas" train --model style2paints --data "$data" --out "$work/s2p" \
-    --steps 1200 --time-budget "$budget" --log-every 5 --threads 1 --seed "$seed" --set style_weights="$vgg" \
+    --steps "${S2P_STEPS:-1200}" --time-budget "$budget" --log-every 5 --threads 1 --seed "$seed" --set style_weights="$vgg" \
     "${s2p_flags[@]}" > "$work/s2p.log" 2>&1 &
 [[ -e "$work/p2p/checkpoint.pt" ]] || "$ganvas" train --model pix2pix --data "$data" --out "$work/p2p" \
     --netG unet_128 --dataset-mode folders --size 128 --epochs 200 --time-budget "$budget" --threads 1 \

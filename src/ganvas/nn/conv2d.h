@@ -3,7 +3,8 @@
 // with a 3x3 or smaller kernel to its unblocked im2col path, several times slower than oneDNN on
 // channels-last maps (a SketchyGAN generator's 8x8 and 4x4 levels when it translates one sketch).
 // Without autograd, oneDNN is called directly there. In training, a 3x3 stride-1 convolution of a
-// channels-last map large enough for it runs by Winograd F(4x4, 3x3) (winograd_conv.h); the rest
+// channels-last map wide and large enough for it to pay runs by Winograd F(4x4, 3x3)
+// (winograd_conv.h: winograd3x3_fits and winograd3x3_pays); the rest
 // keeps LibTorch's dispatch.
 #pragma once
 #include <torch/types.h>
@@ -12,5 +13,20 @@ namespace ganvas {
 
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
                      int64_t padding);
+
+// Within its scope (on this thread), conv2d takes the training paths even where autograd records
+// nothing: for a frozen network evaluated inside a training step (style2paints' style encoder),
+// whose output feeds the step and never a served result. Never used around inference: a served
+// model must give the same bits to concurrent and serial requests.
+class TrainingConvolutions {
+public:
+    TrainingConvolutions();
+    ~TrainingConvolutions();
+    TrainingConvolutions(const TrainingConvolutions&) = delete;
+    TrainingConvolutions& operator=(const TrainingConvolutions&) = delete;
+
+private:
+    bool previous_;
+};
 
 }  // namespace ganvas

@@ -63,7 +63,7 @@ torch::Tensor conv_transpose2d(const torch::Tensor& x, const torch::Tensor& weig
     bool onednn = path == ConvTransposePath::Onednn;
     if (path == ConvTransposePath::Auto) {
         onednn = x.device().is_cpu() && x.scalar_type() == torch::kFloat && at::globalContext().userEnabledMkldnn() &&
-                 x.size(2) * x.size(3) >= kOnednnMinPixels;
+                 x.size(0) * x.size(2) * x.size(3) >= kOnednnMinPixels;
     }
     if (!onednn) {
         return torch::conv_transpose2d(x, weight, bias, stride, padding, output_padding);

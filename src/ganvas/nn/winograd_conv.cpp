@@ -8,6 +8,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -284,6 +285,12 @@ bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64
     const int64_t out_h = x.size(2) + 2 * padding - 2, out_w = x.size(3) + 2 * padding - 2;
     return stride == 1 && (padding == 0 || padding == 1) && weight.size(2) == 3 && weight.size(3) == 3 &&
            x.size(1) == weight.size(1) && weight.size(1) >= 16 && weight.size(0) >= 16 && out_h >= 8 && out_w >= 8;
+}
+
+bool winograd3x3_pays(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding) {
+    const int64_t channels = std::min(weight.size(0), weight.size(1));
+    const int64_t pixels = x.size(0) * (x.size(2) + 2 * padding - 2) * (x.size(3) + 2 * padding - 2);
+    return channels >= 48 || (channels >= 32 && pixels <= kWinograd32MaxPixels);
 }
 
 torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,

@@ -40,6 +40,15 @@ torch::Tensor winograd_conv2d(const torch::Tensor& x, const torch::Tensor& weigh
 // output of at least 8x8 (below that the transforms cost more than the products save).
 bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64_t stride, int64_t padding);
 
+// Whether, for a convolution that fits, Winograd is expected to beat oneDNN's direct convolution
+// in training (forward + backward): the batched products multiply-add min(C, K) times per
+// transformed value, so with few channels the transforms' memory traffic dominates. Measured with
+// bench/conv3x3_layers (docs/RESULTS.md, style2paints speed): at least 48 channels on both sides,
+// or at least 32 with at most kWinograd32MaxPixels output pixels (batch included), where the
+// transformed maps stay in cache.
+inline constexpr int64_t kWinograd32MaxPixels = 8 * 64 * 64;
+bool winograd3x3_pays(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding);
+
 // conv2d(x, weight, bias, 1, padding) with weight [K, C, 3, 3] and bias [K] or undefined; the
 // output is channels-last; differentiable in all three.
 torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,

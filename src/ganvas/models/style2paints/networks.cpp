@@ -1,5 +1,6 @@
 #include "ganvas/models/style2paints/networks.h"
 
+#include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/inference_context.h"
 #include "ganvas/nn/small_conv.h"
 
@@ -26,15 +27,21 @@ FastConv2d conv3(int64_t in, int64_t out, bool bias = true) {
 
 nn::LeakyReLU leaky() { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); }
 
+// A 4x4, stride-2 convolution halving the map: FastConv2d, so that the small maps of inference run
+// on the project's small-map kernels (small_conv.h); LibTorch's dispatch elsewhere.
 nn::Sequential down(int64_t in, int64_t out, bool norm = true) {
-    nn::Sequential s(nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1).bias(!norm)));
+    Conv2dSpec spec;
+    spec.in_channels = in, spec.out_channels = out, spec.kernel = 4, spec.stride = 2, spec.padding = 1, spec.bias = !norm;
+    nn::Sequential s{FastConv2d(spec)};
     if (norm) s->push_back(ContextBatchNorm2d(out));
     s->push_back(leaky());
     return s;
 }
 
+// A 4x4, stride-2 transposed convolution doubling the map: FastConvTranspose2d, which runs on
+// oneDNN (LibTorch 1.13 has only im2col + GEMM for it on CPU) or the small-map kernels.
 nn::Sequential upsample(int64_t in, int64_t out) {
-    return nn::Sequential(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(false)),
+    return nn::Sequential(FastConvTranspose2d(ConvTranspose2dSpec{in, out, 4, 2, 1, 0, /*bias=*/false}),
                           ContextBatchNorm2d(out), nn::ReLU());
 }
 
@@ -180,7 +187,7 @@ void init_style2paints_weights(torch::nn::Module& module) {
             init(conv->weight, conv->bias, 0.0);
         } else if (auto* fast = m->as<FastConv2dImpl>()) {
             init(fast->weight, fast->bias, 0.0);
-        } else if (auto* convt = m->as<nn::ConvTranspose2d>()) {
+        } else if (auto* convt = m->as<FastConvTranspose2dImpl>()) {
             init(convt->weight, convt->bias, 0.0);
         } else if (auto* linear = m->as<nn::Linear>()) {
             init(linear->weight, linear->bias, 0.0);

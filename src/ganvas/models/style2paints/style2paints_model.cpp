@@ -3,6 +3,7 @@
 #include "ganvas/core/error.h"
 #include "ganvas/core/progress.h"
 #include "ganvas/models/style2paints/data.h"
+#include "ganvas/nn/conv2d.h"
 #include "ganvas/nn/inference_context.h"
 
 #include <spdlog/spdlog.h>
@@ -172,7 +173,11 @@ NamedValues Style2PaintsModel::train_step(const Batch& batch) {
     TrainingModeGuard training(parts_);
     const auto lineart = network_lineart(batch.input);
     const auto real = (placement_.apply(batch.target) * 2.0 - 1.0).contiguous(placement_.memory_format());
-    const auto features = hint_->scaled(style_features(style));  // the encoder is frozen: no gradient
+    // The encoder is frozen (no gradient); inside the step its 3x3 layers may run by Winograd.
+    const auto features = [&] {
+        TrainingConvolutions winograd;
+        return hint_->scaled(style_features(style));
+    }();
     const GeneratorOutputs g = netG_->forward(lineart, hint_->forward(features));
 
     // D: real paintings real, generated fake; its style head reads V(real) off real paintings and 0
