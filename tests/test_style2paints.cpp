@@ -15,6 +15,7 @@
 #include "ganvas/models/registry.h"
 #include "ganvas/models/style2paints/data.h"
 #include "ganvas/models/style2paints/style2paints_model.h"
+#include "ganvas/nn/inference_context.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -230,6 +231,66 @@ TEST_F(SeededTest, Style2PaintsTinyOverfitLowersTheL1ToThePainting) {
     EXPECT_LT(last, 0.5 * first) << "first " << first << " last " << last;
     const auto painted = model.paint(b.input, b.extra.at("style"));
     EXPECT_LT(torch::l1_loss(painted.output, b.target).item<double>(), 0.5 * torch::l1_loss(b.input, b.target).item<double>());
+}
+
+// The examples of one batch as a training set, in order, without augmentation.
+class FixedExamples : public Dataset {
+public:
+    explicit FixedExamples(const Batch& b) {
+        for (int64_t i = 0; i < b.size(); ++i) {
+            Example e{b.input[i], b.target[i], -1, {}};
+            e.extra["style"] = b.extra.at("style")[i];
+            examples_.push_back(e);
+        }
+    }
+    size_t size() const override { return examples_.size(); }
+    Example get(size_t index, uint64_t) const override { return examples_.at(index); }
+    std::string describe(size_t index) const override { return "example " + std::to_string(index); }
+
+private:
+    std::vector<Example> examples_;
+};
+
+TEST_F(SeededTest, Style2PaintsReestimatesTheNormStatisticsBeforeACheckpoint) {
+    // Running averages trail weights that keep moving: after a few fast steps, inference on the
+    // training batch with them is far from the same weights on the batch's own statistics. Re-
+    // estimated over batches that are all that batch, they are its statistics, and the two
+    // paintings agree up to the running variance's unbiasing (n / (n - 1) with n = 16 values per
+    // channel at the 2x2 middle level).
+    TempDir dir;
+    auto o = small_options();
+    o.lr = 1e-3;
+    o.bn_batches = 3;
+    Style2PaintsModel model(o);
+    const Batch b = lineart_batch(4, 32, 5);
+    for (int step = 0; step < 6; ++step) model.train_step(b);
+    const auto own_statistics = [&] {
+        auto j = o.to_json();
+        j["test_train_mode"] = true;
+        save_checkpoint(dir / "own.pt", {"style2paints", j, {}}, [&](auto& a) { model.save(a); });
+        auto reloaded = load_model(load_checkpoint(dir / "own.pt", "style2paints"), Placement{});
+        return dynamic_cast<Style2PaintsModel&>(*reloaded).paint(b.input, b.extra.at("style")).output;
+    };
+    const auto want = own_statistics();
+    const double before = (model.paint(b.input, b.extra.at("style")).output - want).abs().max().item<double>();
+    const auto bn = model.generator()->encoder[1]->as<torch::nn::Sequential>()->ptr(1)->as<ContextBatchNorm2dImpl>();
+    ASSERT_NE(bn, nullptr);
+    const double momentum = bn->momentum();
+    model.before_checkpoint(FixedExamples(b));
+    const double after = (model.paint(b.input, b.extra.at("style")).output - want).abs().max().item<double>();
+    EXPECT_GT(before, 0.05);
+    EXPECT_LT(after, 0.03) << "before " << before;
+    EXPECT_LT(after, 0.1 * before);
+    EXPECT_EQ(bn->momentum(), momentum);
+    // The weights are untouched: the output on the batch's own statistics is unchanged.
+    EXPECT_TRUE(torch::allclose(own_statistics(), want, 1e-5, 1e-6));
+    // bn_batches = 0 keeps the running averages as they are.
+    o.bn_batches = 0;
+    Style2PaintsModel off(o);
+    off.train_step(b);
+    const auto mean = off.generator()->encoder[1]->as<torch::nn::Sequential>()->ptr(1)->as<ContextBatchNorm2dImpl>()->running_mean.clone();
+    off.before_checkpoint(FixedExamples(b));
+    EXPECT_TRUE(torch::equal(off.generator()->encoder[1]->as<torch::nn::Sequential>()->ptr(1)->as<ContextBatchNorm2dImpl>()->running_mean, mean));
 }
 
 TEST_F(SeededTest, Style2PaintsCheckpointKeepsTheEncoderTheScaleAndTheOutputs) {

@@ -81,6 +81,10 @@ public:
 
     // Called before every step with the run's progress (schedules live in the model).
     virtual void begin_step(int64_t step, int64_t total_steps) {}
+    // Called on the rank that writes it, right before each checkpoint: state the checkpoint should
+    // hold that training itself does not keep current (style2paints: batch-norm statistics
+    // re-estimated with the weights being saved).
+    virtual void before_checkpoint(const Dataset& train_set) {}
     // One optimization step of every network; `batch` is already placed. Returns named losses.
     // Networks are in training mode only inside this call.
     virtual NamedValues train_step(const Batch& batch) = 0;

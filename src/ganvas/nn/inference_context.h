@@ -65,6 +65,10 @@ public:
     explicit ContextBatchNorm2dImpl(int64_t channels, double eps = 1e-5, double momentum = 0.1, bool affine = true);
     torch::Tensor forward(const torch::Tensor& x);
     void pretty_print(std::ostream& stream) const override;
+    // The weight of a new batch in the running statistics (re-estimating them: 1 / (k + 1) for
+    // the k-th batch gives their plain mean).
+    double momentum() const { return momentum_; }
+    void set_momentum(double momentum) { momentum_ = momentum; }
 
     torch::Tensor weight, bias;                                   // [C]; undefined unless affine
     torch::Tensor running_mean, running_var, num_batches_tracked;  // buffers

@@ -442,6 +442,7 @@ TrainResult train(const TrainRequest& request) {
         if (leader && (state.step % options.checkpoint_every == 0 || state.step == total || interrupted || out_of_time)) {
             RunState saved = state;
             saved.seconds = state.seconds + seconds;
+            model->before_checkpoint(*dataset);
             write_checkpoint(checkpoint_path, *model, options, saved, world);
         }
         if (interrupted || out_of_time) {

@@ -22,6 +22,7 @@ void Style2PaintsOptions::validate() const {
     }
     if (!(lr > 0)) throw UsageError("--lr must be positive");
     if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw UsageError("Adam betas must be in [0, 1)");
+    if (bn_batches < 0 || bn_batches > 10000) throw UsageError("style2paints option bn_batches must be in [0, 10000]");
     if (load_size < image_size) throw UsageError("style2paints option load_size must be at least --size");
 }
 
@@ -36,7 +37,7 @@ nlohmann::json Style2PaintsOptions::to_json() const {
             {"beta1", beta1},                 {"beta2", beta2},
             {"load_size", load_size},         {"flip", flip},
             {"lineart", lineart},             {"style_augment", style_augment},
-            {"test_train_mode", test_train_mode}};
+            {"test_train_mode", test_train_mode}, {"bn_batches", bn_batches}};
 }
 
 const std::vector<OptionSpec>& style2paints_option_specs() {
@@ -63,7 +64,9 @@ const std::vector<OptionSpec>& style2paints_option_specs() {
          {"flip", "random horizontal flips in training"},
          {"lineart", "auto (lineart/ + color/ pairs if present, else extracted), pairs, or xdog"},
          {"style_augment", "re-crop, flip, rotate and tile-shuffle the training style image"},
-         {"test_train_mode", "inference normalises each image with its own batch statistics, as in training (false: running statistics)"}});
+         {"test_train_mode", "inference normalises each image with its own batch statistics, as in training (false: running statistics)"},
+         {"bn_batches", "before each checkpoint, re-estimate the generator's batch-norm statistics over this many "
+                        "training batches with the saved weights (0: keep the running averages)"}});
     return specs;
 }
 
@@ -92,6 +95,7 @@ Style2PaintsOptions Style2PaintsOptions::from_json(const nlohmann::json& j) {
     read_option(j, "lineart", o.lineart);
     read_option(j, "style_augment", o.style_augment);
     read_option(j, "test_train_mode", o.test_train_mode);
+    read_option(j, "bn_batches", o.bn_batches);
     o.validate();
     return o;
 }

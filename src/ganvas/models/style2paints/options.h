@@ -45,6 +45,10 @@ struct Style2PaintsOptions {
     // Inference on running statistics. Batch statistics of one image would erase the hint: it is
     // constant over the image, and a per-image mean removes it (measured, docs/RESULTS.md).
     bool test_train_mode = false;
+    // Before each checkpoint the generator's batch-norm running statistics are re-estimated over
+    // this many training batches with the weights being saved (0: keep the running averages,
+    // which trail weights that keep moving; docs/STYLE2PAINTS.md).
+    int64_t bn_batches = 16;
 
     bool fc1_encoder() const { return style_encoder != "vgg19_stats"; }
     int64_t style_side() const { return style_size > 0 ? style_size : (fc1_encoder() ? 224 : image_size); }

@@ -171,6 +171,7 @@ NamedValues Style2PaintsModel::train_step(const Batch& batch) {
     const auto style = batch.get("style");
     if (!style.defined()) throw Error("style2paints: the batch has no style images");
     TrainingModeGuard training(parts_);
+    last_batch_ = batch.size();
     const auto lineart = network_lineart(batch.input);
     const auto real = (placement_.apply(batch.target) * 2.0 - 1.0).contiguous(placement_.memory_format());
     // The encoder is frozen (no gradient); inside the step its 3x3 layers may run by Winograd.
@@ -224,6 +225,45 @@ NamedValues Style2PaintsModel::train_step(const Batch& batch) {
     out.insert(out.end(), {{"D_real", d_real.item<double>()}, {"D_fake", d_fake.item<double>()},
                            {"D_style", d_style.item<double>()}, {"mid_grad", middle_grad_}});
     return out;
+}
+
+void Style2PaintsModel::before_checkpoint(const Dataset& train_set) {
+    const size_t n = train_set.size();
+    if (options_.bn_batches == 0 || last_batch_ == 0 || n == 0) return;
+    std::vector<ContextBatchNorm2dImpl*> norms;
+    for (auto& m : netG_->modules(/*include_self=*/false)) {
+        if (auto* bn = m->as<ContextBatchNorm2dImpl>()) norms.push_back(bn);
+    }
+    struct RestoreMomentum {
+        std::vector<ContextBatchNorm2dImpl*>& norms;
+        double momentum;
+        ~RestoreMomentum() {
+            for (auto* bn : norms) bn->set_momentum(momentum);
+        }
+    } restore{norms, norms.empty() ? 0.1 : norms.front()->momentum()};
+    torch::NoGradGuard no_grad;
+    TrainingModeGuard training(parts_);
+    int64_t used = 0;
+    for (int64_t k = 0; k < options_.bn_batches; ++k) {
+        std::vector<Example> examples;
+        for (int64_t j = 0; j < last_batch_; ++j) {
+            const size_t i = static_cast<size_t>(k * last_batch_ + j) % n;
+            try {
+                examples.push_back(train_set.get(i, /*seed=*/static_cast<uint64_t>(k * last_batch_ + j)));
+            } catch (const Error& e) {
+                spdlog::debug("batch-norm statistics: skipping {}: {}", train_set.describe(i), e.what());
+            }
+        }
+        if (examples.size() < 2) continue;
+        const Batch batch = collate(examples);
+        for (auto* bn : norms) bn->set_momentum(1.0 / static_cast<double>(used + 1));
+        const auto features = [&] {
+            TrainingConvolutions winograd;
+            return hint_->scaled(style_features(batch.get("style")));
+        }();
+        netG_->forward(network_lineart(batch.input), hint_->forward(features));
+        ++used;
+    }
 }
 
 Paintings Style2PaintsModel::paint(const torch::Tensor& lineart, const torch::Tensor& style, double strength) {

@@ -40,6 +40,10 @@ public:
     void place(const Placement& placement) override;
     const Placement& placement() const override { return placement_; }
     NamedValues train_step(const Batch& batch) override;
+    // Re-estimates the generator's batch-norm running statistics (options.bn_batches batches of
+    // the last training batch's size, evenly spread over the set, in training mode without
+    // gradients): the plain mean of the batches' statistics under the weights being saved.
+    void before_checkpoint(const Dataset& train_set) override;
     std::vector<Visual> visuals(const Batch& batch) override;
     int64_t input_size() const override { return options_.image_size; }
     torch::Tensor to_input_size(const torch::Tensor& output, const torch::Tensor& full_input) const override;
@@ -72,6 +76,7 @@ private:
 
     Style2PaintsOptions options_;
     Placement placement_;
+    int64_t last_batch_ = 0;  // the size of the last training batch
     Style2PaintsGenerator netG_{nullptr};
     Style2PaintsDiscriminator netD_{nullptr};
     StyleHint hint_{nullptr};
