@@ -553,11 +553,11 @@ TEST_P(X86Kernels, Winograd3x3ConvolutionsMatchLibTorch) {
         }
         EXPECT_TRUE(torch::equal(conv->forward(h), torch::conv2d(h, conv->weight, conv->bias, 1, 1)));
     }
-    // Fitting is not enough: Winograd runs where it pays (bench/conv3x3_layers): 48 channels or
-    // more, or 32 on maps of at most kWinograd32MaxPixels output pixels.
+    // Fitting is not enough: Winograd runs where it pays (bench/conv3x3_layers): 32 channels or
+    // more on both sides.
     EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 48, 128, 128}).contiguous(cl), torch::zeros({48, 48, 3, 3}), 1));
-    EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 32, 64, 64}).contiguous(cl), torch::zeros({32, 32, 3, 3}), 1));
-    EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 32, 128, 128}).contiguous(cl), torch::zeros({32, 32, 3, 3}), 1));
+    EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 32, 128, 128}).contiguous(cl), torch::zeros({32, 32, 3, 3}), 1));
+    EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 16, 128, 128}).contiguous(cl), torch::zeros({32, 16, 3, 3}), 1));
     EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 64, 32, 32}).contiguous(cl), torch::zeros({64, 16, 3, 3}), 1));
     SNConv2d narrow(16, 16, 3, 1, 1, true, false);
     auto h16 = torch::randn({8, 16, 32, 32}).contiguous(cl);

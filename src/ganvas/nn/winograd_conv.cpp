@@ -287,10 +287,9 @@ bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64
            x.size(1) == weight.size(1) && weight.size(1) >= 16 && weight.size(0) >= 16 && out_h >= 8 && out_w >= 8;
 }
 
-bool winograd3x3_pays(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding) {
-    const int64_t channels = std::min(weight.size(0), weight.size(1));
-    const int64_t pixels = x.size(0) * (x.size(2) + 2 * padding - 2) * (x.size(3) + 2 * padding - 2);
-    return channels >= 48 || (channels >= 32 && pixels <= kWinograd32MaxPixels);
+// Measured: the channels decide, not the map size (the arguments stay for a rule that needs them).
+bool winograd3x3_pays(const torch::Tensor& /*x*/, const torch::Tensor& weight, int64_t /*padding*/) {
+    return std::min(weight.size(0), weight.size(1)) >= kWinogradMinChannels;
 }
 
 torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,

@@ -43,10 +43,9 @@ bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64
 // Whether, for a convolution that fits, Winograd is expected to beat oneDNN's direct convolution
 // in training (forward + backward): the batched products multiply-add min(C, K) times per
 // transformed value, so with few channels the transforms' memory traffic dominates. Measured with
-// bench/conv3x3_layers (docs/RESULTS.md, style2paints speed): at least 48 channels on both sides,
-// or at least 32 with at most kWinograd32MaxPixels output pixels (batch included), where the
-// transformed maps stay in cache.
-inline constexpr int64_t kWinograd32MaxPixels = 8 * 64 * 64;
+// bench/conv3x3_layers (docs/RESULTS.md, style2paints speed) on 2 threads: with 32 channels or more
+// on both sides Winograd was 1.16-2.26x faster, with 16 on either side 0.56-0.66x.
+inline constexpr int64_t kWinogradMinChannels = 32;
 bool winograd3x3_pays(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding);
 
 // conv2d(x, weight, bias, 1, padding) with weight [K, C, 3, 3] and bias [K] or undefined; the
