@@ -6,9 +6,11 @@
 #include "ganvas/io/pth_reader.h"
 #include "ganvas/models/sketchygan/mru.h"
 #include "ganvas/nn/conditional_batch_norm.h"
+#include "ganvas/nn/conv2d.h"
 #include "ganvas/nn/inception.h"
 #include "ganvas/nn/spectral_norm.h"
 #include "ganvas/nn/vgg.h"
+#include "ganvas/nn/winograd_conv.h"
 
 #include <sstream>
 
@@ -192,6 +194,32 @@ TEST(SpectralNorm, SmallMapInferencePathMatchesTheDispatchedConvolution) {
             }
         }
     }
+}
+
+TEST(SpectralNorm, TrainingConvolutionsTakeWinogradOnlyWhereItPays) {
+    if (!winograd_enabled()) GTEST_SKIP() << "no Winograd transform set on this CPU or build";
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    SNConv2d conv(32, 32, 3, 1, 1, true, false);
+    auto h = torch::randn({2, 32, 16, 16}).contiguous(cl);
+    {
+        // Inside a training step, a frozen network's layers (style2paints' style encoder) take the
+        // training route without autograd when asked to; the guard ends with its scope.
+        torch::NoGradGuard no_grad;
+        {
+            TrainingConvolutions training;
+            EXPECT_TRUE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
+        }
+        EXPECT_TRUE(torch::equal(conv->forward(h), torch::conv2d(h, conv->weight, conv->bias, 1, 1)));
+    }
+    // Fitting is not enough: Winograd runs where it pays (bench/conv3x3_layers): 32 channels or
+    // more on both sides.
+    EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 48, 128, 128}).contiguous(cl), torch::zeros({48, 48, 3, 3}), 1));
+    EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 32, 128, 128}).contiguous(cl), torch::zeros({32, 32, 3, 3}), 1));
+    EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 16, 128, 128}).contiguous(cl), torch::zeros({32, 16, 3, 3}), 1));
+    EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 64, 32, 32}).contiguous(cl), torch::zeros({64, 16, 3, 3}), 1));
+    SNConv2d narrow(16, 16, 3, 1, 1, true, false);
+    auto h16 = torch::randn({8, 16, 32, 32}).contiguous(cl);
+    EXPECT_TRUE(torch::equal(narrow->forward(h16), torch::conv2d(h16, narrow->weight, narrow->bias, 1, 1)));
 }
 
 TEST(SpectralNorm, TheEstimateTravelsWithTheCheckpoint) {

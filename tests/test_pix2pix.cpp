@@ -12,7 +12,6 @@
 #include "ganvas/models/registry.h"
 #include "ganvas/models/pix2pix/pix2pix_model.h"
 #include "ganvas/nn/adam.h"
-#include "ganvas/nn/conv2d.h"
 #include "ganvas/nn/conv_transpose.h"
 #include "ganvas/nn/pointwise.h"
 #include "ganvas/nn/small_conv.h"
@@ -543,25 +542,6 @@ TEST_P(X86Kernels, Winograd3x3ConvolutionsMatchLibTorch) {
     EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}).contiguous(cl), torch::zeros({64, 64, 3, 3}), 1, 2));
     EXPECT_FALSE(winograd3x3_fits(torch::zeros({2, 64, 32, 32}, torch::kDouble).contiguous(cl),
                                   torch::zeros({64, 64, 3, 3}, torch::kDouble), 1, 1));
-    {
-        // Inside a training step, a frozen network's layers (style2paints' style encoder) take the
-        // training route without autograd when asked to; the guard ends with its scope.
-        torch::NoGradGuard no_grad;
-        {
-            TrainingConvolutions training;
-            EXPECT_TRUE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
-        }
-        EXPECT_TRUE(torch::equal(conv->forward(h), torch::conv2d(h, conv->weight, conv->bias, 1, 1)));
-    }
-    // Fitting is not enough: Winograd runs where it pays (bench/conv3x3_layers): 32 channels or
-    // more on both sides.
-    EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 48, 128, 128}).contiguous(cl), torch::zeros({48, 48, 3, 3}), 1));
-    EXPECT_TRUE(winograd3x3_pays(torch::zeros({8, 32, 128, 128}).contiguous(cl), torch::zeros({32, 32, 3, 3}), 1));
-    EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 16, 128, 128}).contiguous(cl), torch::zeros({32, 16, 3, 3}), 1));
-    EXPECT_FALSE(winograd3x3_pays(torch::zeros({8, 64, 32, 32}).contiguous(cl), torch::zeros({64, 16, 3, 3}), 1));
-    SNConv2d narrow(16, 16, 3, 1, 1, true, false);
-    auto h16 = torch::randn({8, 16, 32, 32}).contiguous(cl);
-    EXPECT_TRUE(torch::equal(narrow->forward(h16), torch::conv2d(h16, narrow->weight, narrow->bias, 1, 1)));
 }
 
 TEST_F(SeededTest, FusedAdamFollowsTorchAdam) {
