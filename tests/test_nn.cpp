@@ -197,7 +197,6 @@ TEST(SpectralNorm, SmallMapInferencePathMatchesTheDispatchedConvolution) {
 }
 
 TEST(SpectralNorm, TrainingConvolutionsTakeWinogradOnlyWhereItPays) {
-    if (!winograd_enabled()) GTEST_SKIP() << "no Winograd transform set on this CPU or build";
     const auto cl = torch::MemoryFormat::ChannelsLast;
     SNConv2d conv(32, 32, 3, 1, 1, true, false);
     auto h = torch::randn({2, 32, 16, 16}).contiguous(cl);
@@ -205,7 +204,7 @@ TEST(SpectralNorm, TrainingConvolutionsTakeWinogradOnlyWhereItPays) {
         // Inside a training step, a frozen network's layers (style2paints' style encoder) take the
         // training route without autograd when asked to; the guard ends with its scope.
         torch::NoGradGuard no_grad;
-        {
+        if (winograd_enabled()) {  // a build or CPU without the x86 kernels has no Winograd route
             TrainingConvolutions training;
             EXPECT_TRUE(torch::equal(conv->forward(h), winograd3x3_conv2d(h, conv->weight, conv->bias, 1)));
         }
