@@ -51,8 +51,13 @@ if [[ ! -e "$run/done" ]]; then
     wait "$pid"
     touch "$run/done"
 fi
-# The last checkpoint (the time budget may end between two cadences) under its own step count.
-final=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$run/run.json" 2> /dev/null || echo last)
+# The last checkpoint (the time budget may end between two cadences) under its own step count, from
+# the trainer's closing line ("finished at step N/M" or "stopped ... at step N/M"); the watcher
+# copied it under the next cadence's number.
+final=$(grep -o "at step [0-9]*/" "$work/s2p.log" | tail -n 1 | tr -dc '0-9')
+for dir in "$work"/snapshots/*; do
+    if (( $(basename "$dir") > final )); then rm -rf "$dir"; fi
+done
 mkdir -p "$work/snapshots/$final" && cp "$run/checkpoint.pt" "$work/snapshots/$final/checkpoint.pt"
 : > "$work/steps.jsonl"
 for dir in $(ls "$work/snapshots" | sort -n); do

@@ -287,8 +287,8 @@ bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64
            x.size(1) == weight.size(1) && weight.size(1) >= 16 && weight.size(0) >= 16 && out_h >= 8 && out_w >= 8;
 }
 
-// Measured: the channels decide, not the map size (the arguments stay for a rule that needs them).
-bool winograd3x3_pays(const torch::Tensor& /*x*/, const torch::Tensor& weight, int64_t /*padding*/) {
+// Measured: the channels decide, not the map size.
+bool winograd3x3_pays(const torch::Tensor& weight) {
     return std::min(weight.size(0), weight.size(1)) >= kWinogradMinChannels;
 }
 

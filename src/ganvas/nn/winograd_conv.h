@@ -46,7 +46,7 @@ bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64
 // bench/conv3x3_layers (docs/RESULTS.md, style2paints speed) on 2 threads: with 32 channels or more
 // on both sides Winograd was 1.16-2.26x faster, with 16 on either side 0.56-0.66x.
 inline constexpr int64_t kWinogradMinChannels = 32;
-bool winograd3x3_pays(const torch::Tensor& x, const torch::Tensor& weight, int64_t padding);
+bool winograd3x3_pays(const torch::Tensor& weight);
 
 // conv2d(x, weight, bias, 1, padding) with weight [K, C, 3, 3] and bias [K] or undefined; the
 // output is channels-last; differentiable in all three.

@@ -163,6 +163,12 @@ torch::Tensor Style2PaintsModel::style_features(const torch::Tensor& style) {
     return stats_encoder_->forward(x);
 }
 
+torch::Tensor Style2PaintsModel::training_features(const torch::Tensor& style) {
+    // The encoder is frozen (no gradient); inside training its 3x3 layers may run by Winograd.
+    TrainingConvolutions winograd;
+    return hint_->scaled(style_features(style));
+}
+
 void Style2PaintsModel::set_d_requires_grad(bool requires) {
     for (auto& p : netD_->parameters()) p.set_requires_grad(requires);
 }
@@ -174,11 +180,7 @@ NamedValues Style2PaintsModel::train_step(const Batch& batch) {
     last_batch_ = batch.size();
     const auto lineart = network_lineart(batch.input);
     const auto real = (placement_.apply(batch.target) * 2.0 - 1.0).contiguous(placement_.memory_format());
-    // The encoder is frozen (no gradient); inside the step its 3x3 layers may run by Winograd.
-    const auto features = [&] {
-        TrainingConvolutions winograd;
-        return hint_->scaled(style_features(style));
-    }();
+    const auto features = training_features(style);
     const GeneratorOutputs g = netG_->forward(lineart, hint_->forward(features));
 
     // D: real paintings real, generated fake; its style head reads V(real) off real paintings and 0
@@ -257,10 +259,7 @@ void Style2PaintsModel::before_checkpoint(const Dataset& train_set) {
         if (examples.size() < 2) continue;
         const Batch batch = collate(examples);
         for (auto* bn : norms) bn->set_momentum(1.0 / static_cast<double>(used + 1));
-        const auto features = [&] {
-            TrainingConvolutions winograd;
-            return hint_->scaled(style_features(batch.get("style")));
-        }();
+        const auto features = training_features(batch.get("style"));
         netG_->forward(network_lineart(batch.input), hint_->forward(features));
         ++used;
     }

@@ -73,6 +73,8 @@ protected:
 private:
     torch::Tensor network_lineart(const torch::Tensor& lineart) const;  // [N, 1, S, S] in [-1, 1]
     void set_d_requires_grad(bool requires);
+    // Scaled style features [N, F] for a training step (Winograd allowed: not a served result).
+    torch::Tensor training_features(const torch::Tensor& style);
 
     Style2PaintsOptions options_;
     Placement placement_;
