@@ -255,14 +255,15 @@ TEST_F(SeededTest, Style2PaintsReestimatesTheNormStatisticsBeforeACheckpoint) {
     // Running averages trail weights that keep moving: after a few fast steps, inference on the
     // training batch with them is far from the same weights on the batch's own statistics. Re-
     // estimated over batches that are all that batch, they are its statistics, and the two
-    // paintings agree up to the running variance's unbiasing (n / (n - 1) with n = 16 values per
-    // channel at the 2x2 middle level).
+    // paintings agree up to the running variance's unbiasing (n / (n - 1) with n = 64 values per
+    // channel at the 4x4 middle level: about 0.8 % in a standard deviation; at 32x32 pixels, with
+    // 16 values, it was 3 % and the gap 0.017-0.031 depending on the kernels; here 0.008-0.011).
     TempDir dir;
-    auto o = small_options();
+    auto o = small_options(64);
     o.lr = 1e-3;
     o.bn_batches = 3;
     Style2PaintsModel model(o);
-    const Batch b = lineart_batch(4, 32, 5);
+    const Batch b = lineart_batch(4, 64, 5);
     for (int step = 0; step < 6; ++step) model.train_step(b);
     const auto own_statistics = [&] {
         auto j = o.to_json();
@@ -279,8 +280,8 @@ TEST_F(SeededTest, Style2PaintsReestimatesTheNormStatisticsBeforeACheckpoint) {
     model.before_checkpoint(FixedExamples(b));
     const double after = (model.paint(b.input, b.extra.at("style")).output - want).abs().max().item<double>();
     EXPECT_GT(before, 0.05);
-    EXPECT_LT(after, 0.03) << "before " << before;
-    EXPECT_LT(after, 0.1 * before);
+    EXPECT_LT(after, 0.02) << "before " << before;
+    EXPECT_LT(after, 0.06 * before);
     EXPECT_EQ(bn->momentum(), momentum);
     // The weights are untouched: the output on the batch's own statistics is unchanged.
     EXPECT_TRUE(torch::allclose(own_statistics(), want, 1e-5, 1e-6));
