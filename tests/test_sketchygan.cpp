@@ -10,7 +10,9 @@
 #include "ganvas/edges/detector.h"
 #include "ganvas/eval/paired_eval.h"
 #include "ganvas/io/file_jobs.h"
+#include "ganvas/nn/conv2d.h"
 #include "ganvas/nn/inference_context.h"
+#include "ganvas/nn/winograd_conv.h"
 #include "ganvas/losses/gan_loss.h"
 #include "ganvas/models/registry.h"
 #include "ganvas/models/sketchygan/sketchygan_model.h"
@@ -225,6 +227,67 @@ TEST_F(SeededTest, DiscriminatorSpectralNormIsRefinedOncePerStep) {
             EXPECT_NEAR(torch::linalg::svdvals(w, c10::nullopt).max().item<double>(), 1.0, 5e-3);
         }
     }
+}
+
+TEST_F(SeededTest, MaskAndMixConvolutionsAsOnePair) {
+    // An MRU's mask and mix read one input: in training both run as one Winograd pair (one input
+    // transform per pass, one input gradient), on every transform set this build and CPU have,
+    // against float64 LibTorch: both outputs, the input gradient (the two products summed), both
+    // weight and bias gradients; with one output left out of the loss; and a gradient of the gradient.
+    const auto cl = torch::MemoryFormat::ChannelsLast;
+    const std::string saved = winograd_isa();
+    const auto x = torch::randn({2, 37, 11, 13}).contiguous(cl).requires_grad_(true);
+    const auto w1 = (torch::randn({33, 37, 3, 3}) * 0.05).requires_grad_(true);
+    const auto w2 = (torch::randn({40, 37, 3, 3}) * 0.05).requires_grad_(true);
+    const auto b1 = torch::randn({33}).requires_grad_(true);
+    const auto xd = x.detach().to(torch::kDouble).requires_grad_(true);
+    const auto w1d = w1.detach().to(torch::kDouble).requires_grad_(true);
+    const auto w2d = w2.detach().to(torch::kDouble).requires_grad_(true);
+    const auto b1d = b1.detach().to(torch::kDouble).requires_grad_(true);
+    const auto g1 = torch::randn({2, 33, 11, 13}), g2 = torch::randn({2, 40, 11, 13});
+    const auto close = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return (a.to(torch::kDouble) - b).abs().max().item<double>() / b.abs().max().item<double>();
+    };
+    for (const auto& isa : winograd_isas()) {
+        SCOPED_TRACE(isa);
+        set_winograd_isa(isa);
+        ASSERT_TRUE(winograd3x3_fits(x, w1, 1, 1) && winograd3x3_pays(w1) && winograd3x3_pays(w2));
+        const auto [y1, y2] = conv2d_pair(x, w1, b1, w2, {}, 1);
+        // The same products as each convolution alone: the same bits.
+        EXPECT_TRUE(torch::equal(y1, winograd3x3_conv2d(x, w1, b1, 1)));
+        EXPECT_TRUE(torch::equal(y2, winograd3x3_conv2d(x, w2, {}, 1)));
+        EXPECT_TRUE(y1.is_contiguous(cl) && y2.is_contiguous(cl));
+        const auto r1 = torch::conv2d(xd, w1d, b1d, 1, 1), r2 = torch::conv2d(xd, w2d, {}, 1, 1);
+        EXPECT_LT(close(y1, r1), 5e-5);
+        EXPECT_LT(close(y2, r2), 5e-5);
+        const auto want = torch::autograd::grad({r1, r2}, {xd, w1d, b1d, w2d}, {g1.to(torch::kDouble), g2.to(torch::kDouble)});
+        const auto have = torch::autograd::grad({y1, y2}, {x, w1, b1, w2}, {g1, g2});
+        EXPECT_LT(close(have[0], want[0]), 5e-5) << "input gradient";
+        EXPECT_LT(close(have[1], want[1]), 5e-5) << "first weight gradient";
+        EXPECT_LT(close(have[2], want[2]), 1e-5) << "first bias gradient";
+        EXPECT_LT(close(have[3], want[3]), 5e-5) << "second weight gradient";
+        // Only the second output reaches the loss: the first contributes nothing.
+        const auto [z1, z2] = conv2d_pair(x, w1, b1, w2, {}, 1);
+        const auto only = torch::autograd::grad({z2}, {x, w2}, {g2});
+        const auto want_only = torch::autograd::grad({torch::conv2d(xd, w2d, {}, 1, 1)}, {xd, w2d}, {g2.to(torch::kDouble)});
+        EXPECT_LT(close(only[0], want_only[0]), 5e-5);
+        EXPECT_LT(close(only[1], want_only[1]), 5e-5);
+        // A gradient of the gradient follows LibTorch's ops.
+        const auto penalty = [&](const torch::Tensor& a, const torch::Tensor& b) {
+            const auto gx = torch::autograd::grad({a.pow(2).sum() + b.pow(2).sum()}, {x}, {}, true, true)[0];
+            return torch::autograd::grad({gx.pow(2).sum()}, {w2})[0];
+        };
+        const auto [p1, p2] = conv2d_pair(x, w1, b1, w2, {}, 1);
+        const auto pen_want = penalty(torch::conv2d(x, w1, b1, 1, 1), torch::conv2d(x, w2, {}, 1, 1));
+        EXPECT_LT((penalty(p1, p2) - pen_want).abs().max().item<double>(), 1e-4 * pen_want.abs().max().item<double>());
+    }
+    if (!saved.empty()) set_winograd_isa(saved);
+    // Without autograd (inference) each is conv2d's own: the same bits as before the pairing.
+    torch::NoGradGuard no_grad;
+    const auto [n1, n2] = conv2d_pair(x, w1, b1, w2, {}, 1);
+    EXPECT_TRUE(torch::equal(n1, conv2d(x, w1, b1, 1, 1)));
+    EXPECT_TRUE(torch::equal(n2, conv2d(x, w2, {}, 1, 1)));
+    EXPECT_TRUE(torch::equal(n1, torch::conv2d(x, w1, b1, 1, 1)));
 }
 
 TEST_F(SeededTest, ClassConditionalTranslationAndNoise) {

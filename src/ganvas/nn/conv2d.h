@@ -9,10 +9,20 @@
 #pragma once
 #include <torch/types.h>
 
+#include <utility>
+
 namespace ganvas {
 
 torch::Tensor conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, int64_t stride,
                      int64_t padding);
+
+// {conv2d(x, weight1, bias1, 1, padding), conv2d(x, weight2, bias2, 1, padding)}: two stride-1
+// convolutions of one input (an MRU's mask and mix). Where both would take the Winograd path they
+// run as one (winograd3x3_conv2d_pair: the input transformed once per pass, one input gradient);
+// otherwise each as conv2d, so inference gives exactly conv2d's bits.
+std::pair<torch::Tensor, torch::Tensor> conv2d_pair(const torch::Tensor& x, const torch::Tensor& weight1,
+                                                    const torch::Tensor& bias1, const torch::Tensor& weight2,
+                                                    const torch::Tensor& bias2, int64_t padding);
 
 // Within its scope (on this thread), conv2d takes the training paths even where autograd records
 // nothing: for a frozen network evaluated inside a training step (style2paints' style encoder),

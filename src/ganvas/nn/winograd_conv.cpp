@@ -75,13 +75,15 @@ struct Operand {
     std::array<int64_t, 3> strides;
 };
 
-// c[p] = a[p] . b[p] for p < batch: a[p] is m x k, b[p] is k x n, c is dense [batch, m, n].
-// The matmul primitives (JIT-compiled brgemm kernels) are made once per shape and kept.
-void batched_matmul(Operand a, Operand b, float* c, int64_t batch, int64_t m, int64_t k, int64_t n) {
+// c[p] = a[p] . b[p] for p < batch (c[p] += a[p] . b[p] with `accumulate`): a[p] is m x k, b[p]
+// is k x n, c is dense [batch, m, n]. The matmul primitives (JIT-compiled brgemm kernels) are made
+// once per shape and kept.
+void batched_matmul(Operand a, Operand b, float* c, int64_t batch, int64_t m, int64_t k, int64_t n,
+                    bool accumulate = false) {
     using dnnl::memory;
     static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
     static std::mutex mutex;
-    static std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, std::array<int64_t, 3>, std::array<int64_t, 3>>,
+    static std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, std::array<int64_t, 3>, std::array<int64_t, 3>, bool>,
                     dnnl::matmul>
         primitives;
     const memory::desc a_md({batch, m, k}, memory::data_type::f32, {a.strides[0], a.strides[1], a.strides[2]});
@@ -90,10 +92,16 @@ void batched_matmul(Operand a, Operand b, float* c, int64_t batch, int64_t m, in
     dnnl::matmul product;
     {
         std::lock_guard<std::mutex> lock(mutex);
-        const auto key = std::make_tuple(batch, m, k, n, a.strides, b.strides);
+        const auto key = std::make_tuple(batch, m, k, n, a.strides, b.strides, accumulate);
         auto it = primitives.find(key);
         if (it == primitives.end()) {
-            it = primitives.emplace(key, dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), engine)))
+            dnnl::primitive_attr attr;
+            if (accumulate) {
+                dnnl::post_ops sum;
+                sum.append_sum(1.0f);
+                attr.set_post_ops(sum);
+            }
+            it = primitives.emplace(key, dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine)))
                      .first;
         }
         product = it->second;
@@ -252,6 +260,113 @@ public:
     }
 };
 
+// Two convolutions of one input (an MRU's mask and mix): the input is transformed once for the
+// forward pass and once for both weight gradients, and the input gradient is one transform of the
+// summed products (the second product accumulates into the first) instead of two maps and an add.
+class Winograd3x3PairConv : public torch::autograd::Function<Winograd3x3PairConv> {
+public:
+    static variable_list forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight1,
+                                 const torch::Tensor& bias1, const torch::Tensor& weight2, const torch::Tensor& bias2,
+                                 int64_t padding) {
+        const auto x = input.contiguous(kChannelsLast);
+        const std::array<torch::Tensor, 2> w = {weight1.contiguous(), weight2.contiguous()};
+        const std::array<torch::Tensor, 2> b = {bias1.numel() > 0 ? bias1.contiguous() : torch::Tensor(),
+                                                bias2.numel() > 0 ? bias2.contiguous() : torch::Tensor()};
+        const auto& kt = kernels43();
+        const auto g0 = wk::tiling43_for(x.size(0), x.size(1), 0, x.size(2), x.size(3), padding);
+        const int64_t C = g0.channels, T = g0.tiles();
+        auto V = torch::empty({wk::kPositions, T, C}, x.options());
+        parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g0, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
+        variable_list out;
+        for (int i = 0; i < 2; ++i) {
+            const auto g = wk::tiling43_for(x.size(0), C, w[i].size(0), x.size(2), x.size(3), padding);
+            const int64_t K = g.out_channels;
+            auto U = torch::empty({wk::kPositions, C, K}, x.options());
+            auto M = torch::empty({wk::kPositions, T, K}, x.options());
+            auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options().memory_format(kChannelsLast));
+            parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w[i].data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
+            batched_matmul({V.data_ptr<float>(), {T * C, C, 1}}, {U.data_ptr<float>(), {C * K, K, 1}}, M.data_ptr<float>(),
+                           wk::kPositions, T, C, K);
+            const float* bias_data = b[i].defined() ? b[i].data_ptr<float>() : nullptr;
+            parallel(T, [&](int64_t s, int64_t e) { kt.output_transform(g, M.data_ptr<float>(), bias_data, y.data_ptr<float>(), s, e); });
+            out.push_back(y);
+        }
+        ctx->save_for_backward({x, w[0], w[1]});
+        ctx->saved_data["padding"] = padding;
+        ctx->saved_data["bias1"] = b[0].defined();
+        ctx->saved_data["bias2"] = b[1].defined();
+        return out;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const std::array<torch::Tensor, 2> w = {saved[1], saved[2]};
+        const int64_t padding = ctx->saved_data["padding"].toInt();
+        // An output that did not reach the loss has no gradient: it contributes zero.
+        std::array<torch::Tensor, 2> dy;
+        for (int i = 0; i < 2; ++i) {
+            dy[i] = grads[i].defined() ? grads[i].contiguous(kChannelsLast)
+                                       : torch::zeros({x.size(0), w[i].size(0), x.size(2) + 2 * padding - 2,
+                                                       x.size(3) + 2 * padding - 2},
+                                                      x.options().memory_format(kChannelsLast));
+        }
+        const bool need_x = ctx->needs_input_grad(0);
+        const std::array<bool, 2> need_w = {ctx->needs_input_grad(1), ctx->needs_input_grad(3)};
+        const std::array<bool, 2> need_b = {ctx->saved_data["bias1"].toBool() && ctx->needs_input_grad(2),
+                                            ctx->saved_data["bias2"].toBool() && ctx->needs_input_grad(4)};
+        torch::Tensor dx;
+        std::array<torch::Tensor, 2> dw, db;
+        for (int i = 0; i < 2; ++i) {
+            if (need_b[i]) db[i] = dy[i].sum({0, 2, 3});
+        }
+        if (torch::GradMode::is_enabled()) {  // a gradient of the gradient: LibTorch's ops
+            for (int i = 0; i < 2; ++i) {
+                if (need_x) {
+                    const auto part = torch::conv_transpose2d(dy[i], w[i], {}, 1, padding);
+                    dx = dx.defined() ? dx + part : part;
+                }
+                if (need_w[i]) dw[i] = torch::conv2d(x.transpose(0, 1), dy[i].transpose(0, 1), {}, 1, padding).transpose(0, 1);
+            }
+            return {dx, dw[0], db[0], dw[1], db[1], torch::Tensor()};
+        }
+        const auto& kt = kernels43();
+        const auto g0 = wk::tiling43_for(x.size(0), x.size(1), 0, x.size(2), x.size(3), padding);
+        const int64_t C = g0.channels, T = g0.tiles();
+        torch::Tensor V, dV;
+        if (need_w[0] || need_w[1]) {
+            V = torch::empty({wk::kPositions, T, C}, x.options());
+            parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g0, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
+        }
+        if (need_x) dV = torch::empty({wk::kPositions, T, C}, x.options());
+        for (int i = 0; i < 2; ++i) {
+            if (!need_x && !need_w[i]) continue;
+            const auto g = wk::tiling43_for(x.size(0), C, w[i].size(0), x.size(2), x.size(3), padding);
+            const int64_t K = g.out_channels;
+            auto dM = torch::empty({wk::kPositions, T, K}, x.options());
+            parallel(T, [&](int64_t s, int64_t e) { kt.output_grad_transform(g, dy[i].data_ptr<float>(), dM.data_ptr<float>(), s, e); });
+            if (need_x) {
+                auto U = torch::empty({wk::kPositions, C, K}, x.options());
+                parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w[i].data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
+                batched_matmul({dM.data_ptr<float>(), {T * K, K, 1}}, {U.data_ptr<float>(), {C * K, 1, K}},
+                               dV.data_ptr<float>(), wk::kPositions, T, K, C, /*accumulate=*/i == 1);
+            }
+            if (need_w[i]) {
+                auto dU = torch::empty({wk::kPositions, C, K}, x.options());
+                batched_matmul({V.data_ptr<float>(), {T * C, 1, C}}, {dM.data_ptr<float>(), {T * K, K, 1}},
+                               dU.data_ptr<float>(), wk::kPositions, C, T, K);
+                dw[i] = torch::empty_like(w[i]);
+                parallel(C, [&](int64_t s, int64_t e) { kt.weight_grad_transform(dU.data_ptr<float>(), K, C, dw[i].data_ptr<float>(), s, e); });
+            }
+        }
+        if (need_x) {
+            dx = torch::zeros_like(x, x.options().memory_format(kChannelsLast));
+            parallel(g0.batch, [&](int64_t s, int64_t e) { kt.input_grad_transform(g0, dV.data_ptr<float>(), dx.data_ptr<float>(), s, e); });
+        }
+        return {dx, dw[0], db[0], dw[1], db[1], torch::Tensor()};
+    }
+};
+
 }  // namespace
 
 bool winograd_enabled() { return choice().active() != nullptr; }
@@ -290,6 +405,15 @@ bool winograd3x3_fits(const torch::Tensor& x, const torch::Tensor& weight, int64
 // Measured: the channels decide, not the map size.
 bool winograd3x3_pays(const torch::Tensor& weight) {
     return std::min(weight.size(0), weight.size(1)) >= kWinogradMinChannels;
+}
+
+std::pair<torch::Tensor, torch::Tensor> winograd3x3_conv2d_pair(const torch::Tensor& x, const torch::Tensor& weight1,
+                                                                const torch::Tensor& bias1, const torch::Tensor& weight2,
+                                                                const torch::Tensor& bias2, int64_t padding) {
+    const auto none = torch::empty({0}, x.options());
+    const auto y = Winograd3x3PairConv::apply(x, weight1, bias1.defined() ? bias1 : none, weight2,
+                                              bias2.defined() ? bias2 : none, padding);
+    return {y[0], y[1]};
 }
 
 torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,

@@ -8,6 +8,7 @@
 // rounding: about 1e-5 of the output's range in float32 against 3e-7 for the direct sum
 // (measured in the tests), the trade cuDNN and oneDNN make by default for 3x3 filters.
 #pragma once
+#include <utility>
 #include <torch/types.h>
 
 #include <string>
@@ -52,5 +53,12 @@ bool winograd3x3_pays(const torch::Tensor& weight);
 // output is channels-last; differentiable in all three.
 torch::Tensor winograd3x3_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
                                  int64_t padding);
+
+// The two convolutions {conv2d(x, weight1, bias1), conv2d(x, weight2, bias2)} of one input (3x3,
+// stride 1, the same padding; each fits): one input transform for the forward pass and one for
+// the weight gradients, and one input-gradient map for both. Differentiable in all five.
+std::pair<torch::Tensor, torch::Tensor> winograd3x3_conv2d_pair(const torch::Tensor& x, const torch::Tensor& weight1,
+                                                                const torch::Tensor& bias1, const torch::Tensor& weight2,
+                                                                const torch::Tensor& bias2, int64_t padding);
 
 }  // namespace ganvas

@@ -1,6 +1,7 @@
 #include "ganvas/models/sketchygan/mru.h"
 
 #include "ganvas/core/error.h"
+#include "ganvas/nn/conv2d.h"
 
 #include <torch/torch.h>
 
@@ -51,10 +52,13 @@ torch::Tensor MruImpl::forward(const torch::Tensor& x, const torch::Tensor& imag
                                                      .align_corners(false));
     }
     const auto xi = torch::cat({x, img}, 1);
-    auto z = norm_act(1, conv1->forward(torch::cat({sigmoid_gate(x, mask->forward(xi)), img}, 1)), labels);
+    // The mask and the mix read the same input: one pass over it where both run by Winograd.
+    const auto [mask_logits, mix_logits] =
+        conv2d_pair(xi, mask->normalized_weight(), mask->bias, mix->normalized_weight(), mix->bias, mask->padding);
+    auto z = norm_act(1, conv1->forward(torch::cat({sigmoid_gate(x, mask_logits), img}, 1)), labels);
     if (options.variant == MruVariant::Released) z = norm_act(2, conv2->forward(z), labels);
     const auto skip = project ? project->forward(x) : x;
-    return sigmoid_mix(skip, z, mix->forward(xi));
+    return sigmoid_mix(skip, z, mix_logits);
 }
 
 }  // namespace ganvas
