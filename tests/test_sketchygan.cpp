@@ -231,9 +231,10 @@ TEST_F(SeededTest, DiscriminatorSpectralNormIsRefinedOncePerStep) {
 
 TEST_F(SeededTest, MaskAndMixConvolutionsAsOnePair) {
     // An MRU's mask and mix read one input: in training both run as one Winograd pair (one input
-    // transform per pass, one input gradient), on every transform set this build and CPU have,
-    // against float64 LibTorch: both outputs, the input gradient (the two products summed), both
-    // weight and bias gradients; with one output left out of the loss; and a gradient of the gradient.
+    // transform per pass, one input gradient), on every transform set this build and CPU have and
+    // 1-3 threads, against float64 LibTorch: both outputs, the input gradient (the two products
+    // summed), both weight and bias gradients; with one output left out of the loss; and a
+    // gradient of the gradient.
     const auto cl = torch::MemoryFormat::ChannelsLast;
     const std::string saved = winograd_isa();
     const auto x = torch::randn({2, 37, 11, 13}).contiguous(cl).requires_grad_(true);
@@ -248,9 +249,17 @@ TEST_F(SeededTest, MaskAndMixConvolutionsAsOnePair) {
     const auto close = [](const torch::Tensor& a, const torch::Tensor& b) {
         return (a.to(torch::kDouble) - b).abs().max().item<double>() / b.abs().max().item<double>();
     };
-    for (const auto& isa : winograd_isas()) {
-        SCOPED_TRACE(isa);
+    const int threads = at::get_num_threads();
+    for (const auto& [isa, t] : [] {
+             std::vector<std::pair<std::string, int>> runs;  // every transform set, on 1-3 threads
+             for (const auto& isa : winograd_isas()) {
+                 for (int t : {1, 2, 3}) runs.emplace_back(isa, t);
+             }
+             return runs;
+         }()) {
+        SCOPED_TRACE(isa + ", " + std::to_string(t) + " thread(s)");
         set_winograd_isa(isa);
+        at::set_num_threads(t);
         ASSERT_TRUE(winograd3x3_fits(x, w1, 1, 1) && winograd3x3_pays(w1) && winograd3x3_pays(w2));
         const auto [y1, y2] = conv2d_pair(x, w1, b1, w2, {}, 1);
         // The same products as each convolution alone: the same bits.
@@ -281,7 +290,8 @@ TEST_F(SeededTest, MaskAndMixConvolutionsAsOnePair) {
         const auto pen_want = penalty(torch::conv2d(x, w1, b1, 1, 1), torch::conv2d(x, w2, {}, 1, 1));
         EXPECT_LT((penalty(p1, p2) - pen_want).abs().max().item<double>(), 1e-4 * pen_want.abs().max().item<double>());
     }
-    if (!saved.empty()) set_winograd_isa(saved);
+    at::set_num_threads(threads);
+    set_winograd_isa(saved);
     // Without autograd (inference) each is conv2d's own: the same bits as before the pairing.
     torch::NoGradGuard no_grad;
     const auto [n1, n2] = conv2d_pair(x, w1, b1, w2, {}, 1);
