@@ -377,7 +377,7 @@ TEST(CheckpointState, CountersAreRangeCheckedBeforeUse) {
     const std::vector<std::pair<std::string, nlohmann::json>> bad = {
         {"step", int64_t{1} << 50}, {"step", -1},          {"epoch", int64_t{1} << 41}, {"examples_in_epoch", -8},
         {"world_size", 0},          {"world_size", 1 << 20}, {"seconds", 1e300},          {"step", "five"},
-        {"train", 3}};
+        {"train", 3},               {"step", 3.8e49},      {"world_size", 1e30},        {"epoch", 2.0}};  // floats: found by fuzz_checkpoint
     for (const auto& [key, value] : bad) {
         CheckpointHeader b = h;
         b.state[key] = value;
@@ -390,6 +390,8 @@ TEST(CheckpointState, CountersAreRangeCheckedBeforeUse) {
     EXPECT_THROW(read_training_state(old, "c.pt"), Error);
     old.state["batch_in_epoch"] = 3;
     EXPECT_EQ(read_training_state(old, "c.pt").examples_in_epoch, 12);
+    old.state["train"]["batch"] = 1e40;
+    EXPECT_THROW(read_training_state(old, "c.pt"), Error);
 }
 
 TEST(LossLog, AnAppendThatCannotBeWrittenOrDoesNotFitTheColumnsIsAnError) {

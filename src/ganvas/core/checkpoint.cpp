@@ -4,6 +4,7 @@
 #include "ganvas/core/error.h"
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 namespace ganvas {
@@ -103,6 +104,20 @@ LoadedCheckpoint read_header(LoadedCheckpoint loaded, const std::string& expecte
 }
 }  // namespace
 
+namespace {
+// An integer field of a header, or `fallback` when absent. A JSON number written as a float is
+// refused: converting 3.8e49 to int64_t is undefined behaviour, not an error nlohmann reports.
+int64_t integer_field(const nlohmann::json& j, const char* key, std::optional<int64_t> fallback = std::nullopt) {
+    const auto it = j.find(key);
+    if (it == j.end()) {
+        if (fallback) return *fallback;
+        throw Error(std::string("no ") + key);
+    }
+    if (!it->is_number_integer()) throw Error(std::string(key) + " is not an integer");
+    return it->get<int64_t>();
+}
+}  // namespace
+
 TrainingState read_training_state(const CheckpointHeader& header, const fs::path& path) {
     TrainingState t;
     const auto& s = header.state;
@@ -114,18 +129,20 @@ TrainingState read_training_state(const CheckpointHeader& header, const fs::path
     try {
         t.train = s.at("train");
         if (!t.train.is_object()) throw Error("its training options are not an object");
-        t.step = s.at("step").get<int64_t>();
-        t.epoch = s.at("epoch").get<int64_t>();
+        t.step = integer_field(s, "step");
+        t.epoch = integer_field(s, "epoch");
         if (s.contains("examples_in_epoch")) {
-            t.examples_in_epoch = s.at("examples_in_epoch").get<int64_t>();
+            t.examples_in_epoch = integer_field(s, "examples_in_epoch");
         } else {  // written before positions were counted in examples
-            const int64_t batch = t.train.value("batch", int64_t{0}), in_epoch = s.at("batch_in_epoch").get<int64_t>();
+            const int64_t batch = integer_field(t.train, "batch", 0), in_epoch = integer_field(s, "batch_in_epoch");
             if (batch < 1 || batch > (int64_t{1} << 16) || in_epoch < 0 || in_epoch > (int64_t{1} << 40)) {
                 throw Error("impossible batch_in_epoch");
             }
             t.examples_in_epoch = in_epoch * batch;
         }
-        t.world_size = s.value("world_size", 1);
+        const int64_t world_size = integer_field(s, "world_size", 1);
+        if (world_size < 1 || world_size > (int64_t{1} << 20)) throw Error("impossible world_size");
+        t.world_size = static_cast<int>(world_size);
         t.seconds = s.value("seconds", 0.0);
     } catch (const nlohmann::json::exception& e) {
         throw Error("checkpoint " + path.string() + " has no valid training state: " + e.what());
