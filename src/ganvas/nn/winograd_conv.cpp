@@ -192,178 +192,183 @@ public:
 
 constexpr auto kChannelsLast = torch::MemoryFormat::ChannelsLast;
 
+// The steps of a 3x3 convolution by F(4x4, 3x3) on a channels-last map x, shared by one
+// convolution and a pair of one input. `K` = 0 in a tiling that serves only the input's transforms.
+wk::Tiling43 tiling43_of(const torch::Tensor& x, int64_t out_channels, int64_t padding) {
+    return wk::tiling43_for(x.size(0), x.size(1), out_channels, x.size(2), x.size(3), padding);
+}
+
+// V [36, T, C]: the transformed input tiles.
+torch::Tensor transformed_input(const torch::Tensor& x, int64_t padding) {
+    const auto g = tiling43_of(x, 0, padding);
+    auto V = torch::empty({wk::kPositions, g.tiles(), g.channels}, x.options());
+    const auto& kt = kernels43();
+    parallel(g.tiles(), [&](int64_t s, int64_t e) { kt.input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
+    return V;
+}
+
+// U [36, C, K]: the transformed weight.
+torch::Tensor transformed_weight(const torch::Tensor& w) {
+    const int64_t K = w.size(0), C = w.size(1);
+    auto U = torch::empty({wk::kPositions, C, K}, w.options());
+    const auto& kt = kernels43();
+    parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
+    return U;
+}
+
+// y = conv(x, w) + b from the transformed input.
+torch::Tensor output_from(const torch::Tensor& x, const torch::Tensor& V, const torch::Tensor& w, const torch::Tensor& b,
+                          int64_t padding) {
+    const auto g = tiling43_of(x, w.size(0), padding);
+    const int64_t K = g.out_channels, C = g.channels, T = g.tiles();
+    const auto U = transformed_weight(w);
+    auto M = torch::empty({wk::kPositions, T, K}, x.options());
+    auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options().memory_format(kChannelsLast));
+    batched_matmul({V.data_ptr<float>(), {T * C, C, 1}}, {U.data_ptr<float>(), {C * K, K, 1}}, M.data_ptr<float>(),
+                   wk::kPositions, T, C, K);
+    const float* bias_data = b.defined() ? b.data_ptr<float>() : nullptr;
+    const auto& kt = kernels43();
+    parallel(T, [&](int64_t s, int64_t e) { kt.output_transform(g, M.data_ptr<float>(), bias_data, y.data_ptr<float>(), s, e); });
+    return y;
+}
+
+// dM [36, T, K]: the transformed output gradient.
+torch::Tensor transformed_output_grad(const torch::Tensor& x, const torch::Tensor& dy, int64_t padding) {
+    const auto g = tiling43_of(x, dy.size(1), padding);
+    auto dM = torch::empty({wk::kPositions, g.tiles(), g.out_channels}, dy.options());
+    const auto& kt = kernels43();
+    parallel(g.tiles(), [&](int64_t s, int64_t e) { kt.output_grad_transform(g, dy.data_ptr<float>(), dM.data_ptr<float>(), s, e); });
+    return dM;
+}
+
+// dV = dM . U^T (dV += with `accumulate`): the input gradient, still transformed.
+void add_input_grad_product(const torch::Tensor& dM, const torch::Tensor& w, torch::Tensor& dV, bool accumulate) {
+    const int64_t K = w.size(0), C = w.size(1), T = dM.size(1);
+    const auto U = transformed_weight(w);
+    batched_matmul({dM.data_ptr<float>(), {T * K, K, 1}}, {U.data_ptr<float>(), {C * K, 1, K}}, dV.data_ptr<float>(),
+                   wk::kPositions, T, K, C, accumulate);
+}
+
+// dx from the transformed input gradient.
+torch::Tensor input_grad_from(const torch::Tensor& x, const torch::Tensor& dV, int64_t padding) {
+    const auto g = tiling43_of(x, 0, padding);
+    auto dx = torch::zeros_like(x, x.options().memory_format(kChannelsLast));
+    const auto& kt = kernels43();
+    parallel(g.batch, [&](int64_t s, int64_t e) { kt.input_grad_transform(g, dV.data_ptr<float>(), dx.data_ptr<float>(), s, e); });
+    return dx;
+}
+
+// dw = the weight transform's adjoint of V^T . dM.
+torch::Tensor weight_grad_from(const torch::Tensor& V, const torch::Tensor& dM, const torch::Tensor& w) {
+    const int64_t K = w.size(0), C = w.size(1), T = V.size(1);
+    auto dU = torch::empty({wk::kPositions, C, K}, dM.options());
+    batched_matmul({V.data_ptr<float>(), {T * C, 1, C}}, {dM.data_ptr<float>(), {T * K, K, 1}}, dU.data_ptr<float>(),
+                   wk::kPositions, C, T, K);
+    auto dw = torch::empty_like(w);
+    const auto& kt = kernels43();
+    parallel(C, [&](int64_t s, int64_t e) { kt.weight_grad_transform(dU.data_ptr<float>(), K, C, dw.data_ptr<float>(), s, e); });
+    return dw;
+}
+
+// Convolutions of one input x (channels-last) with weights w[i] [K_i, C, 3, 3] and biases b[i]
+// (empty: none), stride 1: one convolution, or an MRU's mask and mix as a pair. The input is
+// transformed once for the forward pass and once for all weight gradients, and the input gradient
+// is one transform of the products summed (each matmul after the first accumulates into dV).
+template <size_t N>
+struct Winograd3x3Group {
+    static variable_list forward(AutogradContext* ctx, const torch::Tensor& input, const std::array<torch::Tensor, N>& weights,
+                                 const std::array<torch::Tensor, N>& biases, int64_t padding) {
+        const auto x = input.contiguous(kChannelsLast);
+        std::array<torch::Tensor, N> w;
+        variable_list saved{x}, out;
+        const auto V = transformed_input(x, padding);
+        for (size_t i = 0; i < N; ++i) {
+            w[i] = weights[i].contiguous();
+            const auto b = biases[i].numel() > 0 ? biases[i].contiguous() : torch::Tensor();
+            out.push_back(output_from(x, V, w[i], b, padding));
+            saved.push_back(w[i]);
+            ctx->saved_data["bias" + std::to_string(i)] = b.defined();
+        }
+        // The transformed operands are 2.25x the map and 4x the weight: recomputed in the backward
+        // pass instead of kept (a few memory passes against ~0.8 GB a SketchyGAN step at width 1).
+        ctx->save_for_backward(saved);
+        ctx->saved_data["padding"] = padding;
+        return out;
+    }
+
+    // grads[i] for output i (undefined: it did not reach the loss); returns dx, then dw_i and db_i
+    // for each i in turn.
+    static variable_list backward(AutogradContext* ctx, const variable_list& grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x = saved[0];
+        const int64_t padding = ctx->saved_data["padding"].toInt();
+        const bool need_x = ctx->needs_input_grad(0);
+        variable_list result(1 + 2 * N);
+        std::array<torch::Tensor, N> dy;
+        bool need_any_w = false;
+        for (size_t i = 0; i < N; ++i) {
+            const auto& w = saved[1 + i];
+            dy[i] = grads[i].defined() ? grads[i].contiguous(kChannelsLast)
+                                       : torch::zeros({x.size(0), w.size(0), x.size(2) + 2 * padding - 2, x.size(3) + 2 * padding - 2},
+                                                      x.options().memory_format(kChannelsLast));
+            if (ctx->saved_data["bias" + std::to_string(i)].toBool() && ctx->needs_input_grad(2 + 2 * i)) {
+                result[2 + 2 * i] = dy[i].sum({0, 2, 3});
+            }
+            need_any_w = need_any_w || ctx->needs_input_grad(1 + 2 * i);
+        }
+        if (torch::GradMode::is_enabled()) {  // a gradient of the gradient: LibTorch's differentiable ops
+            for (size_t i = 0; i < N; ++i) {
+                const auto& w = saved[1 + i];
+                if (need_x) {
+                    const auto part = torch::conv_transpose2d(dy[i], w, {}, 1, padding);
+                    result[0] = result[0].defined() ? result[0] + part : part;
+                }
+                if (ctx->needs_input_grad(1 + 2 * i)) {
+                    result[1 + 2 * i] = torch::conv2d(x.transpose(0, 1), dy[i].transpose(0, 1), {}, 1, padding).transpose(0, 1);
+                }
+            }
+            return result;
+        }
+        if (!need_x && !need_any_w) return result;
+        const auto V = need_any_w ? transformed_input(x, padding) : torch::Tensor();
+        const auto g0 = tiling43_of(x, 0, padding);
+        auto dV = need_x ? torch::empty({wk::kPositions, g0.tiles(), g0.channels}, x.options()) : torch::Tensor();
+        for (size_t i = 0; i < N; ++i) {
+            const auto& w = saved[1 + i];
+            const bool need_w = ctx->needs_input_grad(1 + 2 * i);
+            if (!need_x && !need_w) continue;
+            const auto dM = transformed_output_grad(x, dy[i], padding);
+            if (need_x) add_input_grad_product(dM, w, dV, /*accumulate=*/i > 0);
+            if (need_w) result[1 + 2 * i] = weight_grad_from(V, dM, w);
+        }
+        if (need_x) result[0] = input_grad_from(x, dV, padding);
+        return result;
+    }
+};
+
 class Winograd3x3Conv : public torch::autograd::Function<Winograd3x3Conv> {
 public:
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight,
                                  const torch::Tensor& bias, int64_t padding) {
-        const auto x = input.contiguous(kChannelsLast);
-        const auto w = weight.contiguous();
-        const auto g = wk::tiling43_for(x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), padding);
-        const int64_t K = g.out_channels, C = g.channels, T = g.tiles();
-        auto U = torch::empty({wk::kPositions, C, K}, x.options());
-        auto V = torch::empty({wk::kPositions, T, C}, x.options());
-        auto M = torch::empty({wk::kPositions, T, K}, x.options());
-        auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options().memory_format(kChannelsLast));
-        const auto b = bias.numel() > 0 ? bias.contiguous() : torch::Tensor();  // empty: none
-        const auto& kt = kernels43();
-        parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
-        parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
-        batched_matmul({V.data_ptr<float>(), {T * C, C, 1}}, {U.data_ptr<float>(), {C * K, K, 1}}, M.data_ptr<float>(),
-                       wk::kPositions, T, C, K);
-        const float* bias_data = b.defined() ? b.data_ptr<float>() : nullptr;
-        parallel(T, [&](int64_t s, int64_t e) { kt.output_transform(g, M.data_ptr<float>(), bias_data, y.data_ptr<float>(), s, e); });
-        // The transformed operands are 2.25x the map and 4x the weight: recomputed in the backward
-        // pass instead of kept (a few memory passes against ~0.8 GB a SketchyGAN step at width 1).
-        ctx->save_for_backward({x, w});
-        ctx->saved_data["padding"] = padding;
-        ctx->saved_data["bias"] = b.defined();
-        return y;
+        return Winograd3x3Group<1>::forward(ctx, input, {weight}, {bias}, padding)[0];
     }
-
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
-        const auto saved = ctx->get_saved_variables();
-        const auto& x = saved[0];
-        const auto& w = saved[1];
-        const int64_t padding = ctx->saved_data["padding"].toInt();
-        const auto dy = grads[0].contiguous(kChannelsLast);
-        torch::Tensor dx, dw, db;
-        if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum({0, 2, 3});
-        if (torch::GradMode::is_enabled()) {
-            differentiable_gradients(ctx, x, w, dy, padding, dx, dw);
-            return {dx, dw, db, torch::Tensor()};
-        }
-        const auto g = wk::tiling43_for(x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), padding);
-        const int64_t K = g.out_channels, C = g.channels, T = g.tiles();
-        if (!ctx->needs_input_grad(0) && !ctx->needs_input_grad(1)) return {dx, dw, db, torch::Tensor()};
-        auto dM = torch::empty({wk::kPositions, T, K}, dy.options());
-        const auto& kt = kernels43();
-        parallel(T, [&](int64_t s, int64_t e) { kt.output_grad_transform(g, dy.data_ptr<float>(), dM.data_ptr<float>(), s, e); });
-        if (ctx->needs_input_grad(0)) {
-            auto U = torch::empty({wk::kPositions, C, K}, x.options());
-            parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w.data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
-            auto dV = torch::empty({wk::kPositions, T, C}, dy.options());
-            batched_matmul({dM.data_ptr<float>(), {T * K, K, 1}}, {U.data_ptr<float>(), {C * K, 1, K}},
-                           dV.data_ptr<float>(), wk::kPositions, T, K, C);
-            dx = torch::zeros_like(x, x.options().memory_format(kChannelsLast));
-            parallel(g.batch, [&](int64_t s, int64_t e) { kt.input_grad_transform(g, dV.data_ptr<float>(), dx.data_ptr<float>(), s, e); });
-        }
-        if (ctx->needs_input_grad(1)) {
-            auto V = torch::empty({wk::kPositions, T, C}, x.options());
-            parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
-            auto dU = torch::empty({wk::kPositions, C, K}, dy.options());
-            batched_matmul({V.data_ptr<float>(), {T * C, 1, C}}, {dM.data_ptr<float>(), {T * K, K, 1}},
-                           dU.data_ptr<float>(), wk::kPositions, C, T, K);
-            dw = torch::empty_like(w);
-            parallel(C, [&](int64_t s, int64_t e) { kt.weight_grad_transform(dU.data_ptr<float>(), K, C, dw.data_ptr<float>(), s, e); });
-        }
-        return {dx, dw, db, torch::Tensor()};
+        auto r = Winograd3x3Group<1>::backward(ctx, grads);
+        return {r[0], r[1], r[2], torch::Tensor()};
     }
 };
 
-// Two convolutions of one input (an MRU's mask and mix): the input is transformed once for the
-// forward pass and once for both weight gradients, and the input gradient is one transform of the
-// summed products (the second product accumulates into the first) instead of two maps and an add.
 class Winograd3x3PairConv : public torch::autograd::Function<Winograd3x3PairConv> {
 public:
     static variable_list forward(AutogradContext* ctx, const torch::Tensor& input, const torch::Tensor& weight1,
                                  const torch::Tensor& bias1, const torch::Tensor& weight2, const torch::Tensor& bias2,
                                  int64_t padding) {
-        const auto x = input.contiguous(kChannelsLast);
-        const std::array<torch::Tensor, 2> w = {weight1.contiguous(), weight2.contiguous()};
-        const std::array<torch::Tensor, 2> b = {bias1.numel() > 0 ? bias1.contiguous() : torch::Tensor(),
-                                                bias2.numel() > 0 ? bias2.contiguous() : torch::Tensor()};
-        const auto& kt = kernels43();
-        const auto g0 = wk::tiling43_for(x.size(0), x.size(1), 0, x.size(2), x.size(3), padding);
-        const int64_t C = g0.channels, T = g0.tiles();
-        auto V = torch::empty({wk::kPositions, T, C}, x.options());
-        parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g0, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
-        variable_list out;
-        for (int i = 0; i < 2; ++i) {
-            const auto g = wk::tiling43_for(x.size(0), C, w[i].size(0), x.size(2), x.size(3), padding);
-            const int64_t K = g.out_channels;
-            auto U = torch::empty({wk::kPositions, C, K}, x.options());
-            auto M = torch::empty({wk::kPositions, T, K}, x.options());
-            auto y = torch::empty({g.batch, K, g.out_h, g.out_w}, x.options().memory_format(kChannelsLast));
-            parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w[i].data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
-            batched_matmul({V.data_ptr<float>(), {T * C, C, 1}}, {U.data_ptr<float>(), {C * K, K, 1}}, M.data_ptr<float>(),
-                           wk::kPositions, T, C, K);
-            const float* bias_data = b[i].defined() ? b[i].data_ptr<float>() : nullptr;
-            parallel(T, [&](int64_t s, int64_t e) { kt.output_transform(g, M.data_ptr<float>(), bias_data, y.data_ptr<float>(), s, e); });
-            out.push_back(y);
-        }
-        ctx->save_for_backward({x, w[0], w[1]});
-        ctx->saved_data["padding"] = padding;
-        ctx->saved_data["bias1"] = b[0].defined();
-        ctx->saved_data["bias2"] = b[1].defined();
-        return out;
+        return Winograd3x3Group<2>::forward(ctx, input, {weight1, weight2}, {bias1, bias2}, padding);
     }
-
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
-        const auto saved = ctx->get_saved_variables();
-        const auto& x = saved[0];
-        const std::array<torch::Tensor, 2> w = {saved[1], saved[2]};
-        const int64_t padding = ctx->saved_data["padding"].toInt();
-        // An output that did not reach the loss has no gradient: it contributes zero.
-        std::array<torch::Tensor, 2> dy;
-        for (int i = 0; i < 2; ++i) {
-            dy[i] = grads[i].defined() ? grads[i].contiguous(kChannelsLast)
-                                       : torch::zeros({x.size(0), w[i].size(0), x.size(2) + 2 * padding - 2,
-                                                       x.size(3) + 2 * padding - 2},
-                                                      x.options().memory_format(kChannelsLast));
-        }
-        const bool need_x = ctx->needs_input_grad(0);
-        const std::array<bool, 2> need_w = {ctx->needs_input_grad(1), ctx->needs_input_grad(3)};
-        const std::array<bool, 2> need_b = {ctx->saved_data["bias1"].toBool() && ctx->needs_input_grad(2),
-                                            ctx->saved_data["bias2"].toBool() && ctx->needs_input_grad(4)};
-        torch::Tensor dx;
-        std::array<torch::Tensor, 2> dw, db;
-        for (int i = 0; i < 2; ++i) {
-            if (need_b[i]) db[i] = dy[i].sum({0, 2, 3});
-        }
-        if (torch::GradMode::is_enabled()) {  // a gradient of the gradient: LibTorch's ops
-            for (int i = 0; i < 2; ++i) {
-                if (need_x) {
-                    const auto part = torch::conv_transpose2d(dy[i], w[i], {}, 1, padding);
-                    dx = dx.defined() ? dx + part : part;
-                }
-                if (need_w[i]) dw[i] = torch::conv2d(x.transpose(0, 1), dy[i].transpose(0, 1), {}, 1, padding).transpose(0, 1);
-            }
-            return {dx, dw[0], db[0], dw[1], db[1], torch::Tensor()};
-        }
-        const auto& kt = kernels43();
-        const auto g0 = wk::tiling43_for(x.size(0), x.size(1), 0, x.size(2), x.size(3), padding);
-        const int64_t C = g0.channels, T = g0.tiles();
-        torch::Tensor V, dV;
-        if (need_w[0] || need_w[1]) {
-            V = torch::empty({wk::kPositions, T, C}, x.options());
-            parallel(T, [&](int64_t s, int64_t e) { kt.input_transform(g0, x.data_ptr<float>(), V.data_ptr<float>(), s, e); });
-        }
-        if (need_x) dV = torch::empty({wk::kPositions, T, C}, x.options());
-        for (int i = 0; i < 2; ++i) {
-            if (!need_x && !need_w[i]) continue;
-            const auto g = wk::tiling43_for(x.size(0), C, w[i].size(0), x.size(2), x.size(3), padding);
-            const int64_t K = g.out_channels;
-            auto dM = torch::empty({wk::kPositions, T, K}, x.options());
-            parallel(T, [&](int64_t s, int64_t e) { kt.output_grad_transform(g, dy[i].data_ptr<float>(), dM.data_ptr<float>(), s, e); });
-            if (need_x) {
-                auto U = torch::empty({wk::kPositions, C, K}, x.options());
-                parallel(C, [&](int64_t s, int64_t e) { kt.weight_transform(w[i].data_ptr<float>(), K, C, U.data_ptr<float>(), s, e); });
-                batched_matmul({dM.data_ptr<float>(), {T * K, K, 1}}, {U.data_ptr<float>(), {C * K, 1, K}},
-                               dV.data_ptr<float>(), wk::kPositions, T, K, C, /*accumulate=*/i == 1);
-            }
-            if (need_w[i]) {
-                auto dU = torch::empty({wk::kPositions, C, K}, x.options());
-                batched_matmul({V.data_ptr<float>(), {T * C, 1, C}}, {dM.data_ptr<float>(), {T * K, K, 1}},
-                               dU.data_ptr<float>(), wk::kPositions, C, T, K);
-                dw[i] = torch::empty_like(w[i]);
-                parallel(C, [&](int64_t s, int64_t e) { kt.weight_grad_transform(dU.data_ptr<float>(), K, C, dw[i].data_ptr<float>(), s, e); });
-            }
-        }
-        if (need_x) {
-            dx = torch::zeros_like(x, x.options().memory_format(kChannelsLast));
-            parallel(g0.batch, [&](int64_t s, int64_t e) { kt.input_grad_transform(g0, dV.data_ptr<float>(), dx.data_ptr<float>(), s, e); });
-        }
-        return {dx, dw[0], db[0], dw[1], db[1], torch::Tensor()};
+        auto r = Winograd3x3Group<2>::backward(ctx, grads);
+        r.push_back(torch::Tensor());  // padding
+        return r;
     }
 };
 
